@@ -7,6 +7,8 @@ new file, never a torn one. Files are created readable by the owner only.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -104,30 +106,60 @@ def read_lines(path: Path) -> Iterator[str]:
             yield raw.decode("utf-8")
 
 
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Exclusive inter-process lock for a read-modify-write of ``path``.
+
+    The daemon and staff commands (review, retry) may write the same state
+    file; each transaction holds this lock so neither loses the other's update.
+    """
+    lock_path = Path(str(path) + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage that never overwrites its file in place.
 
     TinyDB's default JSONStorage truncates and rewrites the file, so a crash
     or a full disk mid-write loses the whole database. This one goes through
     :func:`atomic_write_bytes`. It keeps the parsed data in memory between
-    reads (a single writer owns each file), which also avoids re-parsing the
-    file on every query.
+    reads and re-reads the file only when another process replaced it
+    (inode, mtime or size changed). Writers that share a file across processes
+    wrap each read-modify-write in :func:`file_lock`.
     """
 
     def __init__(self, path: str | Path, **_: Any) -> None:
         super().__init__()
         self._path = Path(path)
         self._cache: dict | None = None
+        self._sig: tuple[int, int, int] | None = None
 
     def read(self) -> dict | None:
-        if self._cache is None:
-            try:
-                raw = self._path.read_bytes()
-            except FileNotFoundError:
-                return None
+        sig = _signature(self._path)
+        if sig is None:
+            self._cache = None
+            return None
+        if self._cache is None or sig != self._sig:
+            raw = self._path.read_bytes()
             if not raw.strip():
                 return None
             self._cache = json.loads(raw.decode("utf-8"))
+            self._sig = sig
         # TinyDB mutates what read() returns before calling write(); hand out
         # a copy so a failed write cannot leave the cache ahead of the disk.
         return json.loads(json.dumps(self._cache))
@@ -136,6 +168,7 @@ class AtomicJSONStorage(Storage):
         payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         atomic_write_bytes(self._path, payload)
         self._cache = json.loads(payload)
+        self._sig = _signature(self._path)
 
     def close(self) -> None:
         self._cache = None
