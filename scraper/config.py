@@ -1,0 +1,309 @@
+"""config.toml: loading, ``${VAR}`` secrets and validation with key paths.
+
+Every section is a pydantic model with ``extra="forbid"``, so a typo in a key
+is an error that names the key path (``schedule.intervall``) instead of a
+silently ignored setting. Paths in the file are relative to the file itself.
+
+Secrets are written as ``${NAME}``: the value comes from the environment
+variable NAME, else from the file ``$CREDENTIALS_DIRECTORY/NAME`` (systemd
+``LoadCredential=``). Every expanded value is registered for masking.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import tomllib
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from alerts.problems import Problem
+from alerts.secrets import register_secret
+from alerts.settings import AlertsSettings
+from alerts.timeutil import parse_duration
+
+from .errors import ConfigError
+
+ENV_CONFIG = "PANTAU_CONFIG"
+_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _duration(value: str) -> str:
+    parse_duration(value)  # raises ValueError with a helpful message
+    return value
+
+
+class StorageSettings(_Section):
+    #: where posts, findings, outbox, evidence and sessions live
+    dir: str = "data"
+
+
+class GlobSettings(_Section):
+    paths: list[str]
+
+
+class BrowserSettings(_Section):
+    #: empty = find one: Playwright's own Chromium, else Debian's chromium
+    executable: str = ""
+    headless: bool = True
+    #: recycle the browser after this many pages (keeps memory flat)
+    max_pages: int = Field(200, ge=1)
+    #: time limit of one page load
+    page_timeout: str = "30s"
+    #: extra Chromium command-line flags
+    args: list[str] = Field(default_factory=list)
+
+    @field_validator("page_timeout")
+    @classmethod
+    def _dur(cls, v: str) -> str:
+        return _duration(v)
+
+
+class ScheduleSettings(_Section):
+    #: default interval between two fetches of one account
+    interval: str = "1h"
+    #: random delay added to each run so accounts do not all fire together
+    jitter: str = "5m"
+    #: hard time limit of one account's run (fetch, parse, store, evidence)
+    run_timeout: str = "5m"
+    #: accounts processed at the same time
+    concurrency: int = Field(4, ge=1, le=64)
+    #: per-platform intervals, e.g. { telegram = "2h", mastodon = "15m" }
+    intervals: dict[str, str] = Field(default_factory=dict)
+    #: how often the outbox is retried
+    delivery_interval: str = "1m"
+
+    @field_validator("interval", "jitter", "run_timeout", "delivery_interval")
+    @classmethod
+    def _dur(cls, v: str) -> str:
+        return _duration(v)
+
+    @field_validator("intervals")
+    @classmethod
+    def _durs(cls, v: dict[str, str]) -> dict[str, str]:
+        for value in v.values():
+            _duration(value)
+        return v
+
+
+class DetectorSettings(_Section):
+    #: score thresholds of the severities (empty = the detector's defaults)
+    low: float | None = None
+    medium: float | None = None
+    high: float | None = None
+
+
+class HttpSettings(_Section):
+    user_agent: str = "Pantau/0.1 (+pemantauan netralitas ASN; Bawaslu)"
+    timeout: str = "15s"
+    retries: int = Field(2, ge=0, le=10)
+    per_host_concurrency: int = Field(2, ge=1, le=32)
+    #: minimum delay between two requests to one host
+    min_delay: str = "2s"
+
+    @field_validator("timeout", "min_delay")
+    @classmethod
+    def _dur(cls, v: str) -> str:
+        return _duration(v)
+
+
+class HealthSettings(_Section):
+    #: consecutive failures before staff get one health alert
+    failure_threshold: int = Field(3, ge=1, le=100)
+
+
+class EvidenceSettings(_Section):
+    enabled: bool = True
+    #: take a screenshot of the post (needs the browser)
+    screenshot: bool = True
+    timeout: str = "60s"
+
+    @field_validator("timeout")
+    @classmethod
+    def _dur(cls, v: str) -> str:
+        return _duration(v)
+
+
+class ReportSettings(_Section):
+    #: who receives recommendations (changes with the law: text, not code)
+    recipient: str = "Badan Kepegawaian Negara (BKN)"
+    office: str = "Bawaslu Kabupaten Penajam Paser Utara"
+    city: str = "Penajam"
+
+
+class RetentionSettings(_Section):
+    #: dismissed findings are purged after this many days
+    dismissed_days: int = Field(90, ge=1)
+    #: stored posts that never raised a finding are purged after this many days
+    posts_days: int = Field(60, ge=1)
+    #: daily purge time (WITA, HH:MM)
+    run_at: str = "03:00"
+
+    @field_validator("run_at")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        parse_hhmm(v)
+        return v
+
+
+class Config(_Section):
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    watchlists: GlobSettings = Field(default_factory=lambda: GlobSettings(
+        paths=["watchlists/people/*.toml", "watchlists/people/*.csv"]))
+    lexicon: GlobSettings = Field(default_factory=lambda: GlobSettings(paths=["watchlists/lexicon/*.toml"]))
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    browser: BrowserSettings = Field(default_factory=BrowserSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    detector: DetectorSettings = Field(default_factory=DetectorSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    #: the config file and its folder (not keys of the file)
+    path: Path = Field(default=Path("config.toml"), exclude=True)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def storage_dir(self) -> Path:
+        return (self.base_dir / self.storage.dir).resolve()
+
+    def watchlist_files(self) -> list[Path]:
+        return expand_globs(self.base_dir, self.watchlists.paths)
+
+    def lexicon_files(self) -> list[Path]:
+        return expand_globs(self.base_dir, self.lexicon.paths)
+
+    def interval_for(self, platform: str) -> float:
+        return parse_duration(self.schedule.intervals.get(platform, self.schedule.interval))
+
+
+def parse_hhmm(text: str) -> dtime:
+    m = re.fullmatch(r"([01]?\d|2[0-3])[:.]([0-5]\d)", text.strip())
+    if not m:
+        raise ValueError(f"not a time of day: {text!r} (use HH:MM, e.g. 07:00)")
+    return dtime(int(m.group(1)), int(m.group(2)))
+
+
+def expand_globs(base: Path, patterns: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for pattern in patterns:
+        full = pattern if os.path.isabs(pattern) else str(base / pattern)
+        for hit in sorted(glob.glob(full, recursive=True)):
+            p = Path(hit)
+            if p.is_file() and p not in found:
+                found.append(p)
+    return found
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(ENV_CONFIG) or "config.toml")
+
+
+def _expand(value: Any, where: str, problems: list[Problem], file: str) -> Any:
+    """Replace ``${NAME}`` references in every string of ``value``."""
+    if isinstance(value, dict):
+        return {k: _expand(v, f"{where}.{k}" if where else k, problems, file) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, f"{where}[{i}]", problems, file) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def repl(m: re.Match[str]) -> str:
+        name = m.group(1)
+        secret = os.environ.get(name)
+        if secret is None:
+            cred_dir = os.environ.get("CREDENTIALS_DIRECTORY")
+            cred = Path(cred_dir, name) if cred_dir else None
+            if cred is not None and cred.is_file():
+                secret = cred.read_text(encoding="utf-8").strip()
+        if secret is None:
+            problems.append(Problem(file, where, f"${{{name}}} is not set: export the environment variable "
+                                    f"{name} or provide the systemd credential {name} (LoadCredential=)"))
+            return m.group(0)
+        register_secret(secret)
+        return secret
+
+    return _REF.sub(repl, value)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def validation_problems(exc: ValidationError, file: str, prefix: str = "") -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        where = _loc(tuple(p for p in err["loc"] if not str(p).startswith("function-after")))
+        if prefix:
+            where = f"{prefix}.{where}" if where != "(top level)" else prefix
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (misspelt? see the commented config.toml for the known keys)"
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] not in ("value_error", "missing") and "input" in err:
+                msg += f" (got {err['input']!r})"
+        problems.append(Problem(file, where, msg))
+    return problems
+
+
+def check_config(path: Path) -> tuple[Config | None, list[Problem]]:
+    """Load ``path`` and return the config (None if invalid) and every problem."""
+    path = Path(path)
+    file = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, [Problem(file, "(file)", "config file not found; pass --config PATH or set PANTAU_CONFIG")]
+    except UnicodeDecodeError:
+        return None, [Problem(file, "(file)", "not UTF-8 text; save the file as UTF-8")]
+    except tomllib.TOMLDecodeError as exc:
+        return None, [Problem(file, "(syntax)", f"invalid TOML: {exc}")]
+    problems: list[Problem] = []
+    raw = _expand(raw, "", problems, file)
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        return None, problems + validation_problems(exc, file)
+    config.path = path.resolve()
+    return (None if problems else config), problems
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load and validate the config; raise ConfigError listing every problem."""
+    config, problems = check_config(Path(path) if path else default_config_path())
+    if problems or config is None:
+        raise ConfigError(problems)
+    return config
+
+
+def config_from_dict(raw: dict[str, Any], path: Path) -> Config:
+    """Build a config from a dict (demo and tests); ``path`` anchors relative paths."""
+    problems: list[Problem] = []
+    raw = _expand(raw, "", problems, str(path))
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(problems + validation_problems(exc, str(path))) from None
+    if problems:
+        raise ConfigError(problems)
+    config.path = Path(path).resolve()
+    return config
+

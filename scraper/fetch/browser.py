@@ -1,0 +1,315 @@
+"""The one module that imports Playwright.
+
+One Chromium process is shared; every fetch gets its own browser context,
+closed in ``finally`` whatever happens. The browser is relaunched when it
+disconnects (crash) and recycled after ``max_pages`` pages so its memory
+stays flat over months. Every page load has a hard time limit.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+from alerts.storage import atomic_write_bytes
+from alerts.timeutil import utc_now
+
+from ..errors import FetchError
+from ..platforms.base import Page
+
+log = logging.getLogger(__name__)
+
+#: flags that avoid hangs and phoning home on a closed network
+CHROMIUM_FLAGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+]
+DEBIAN_CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+
+
+def find_chromium(configured: str = "") -> str | None:
+    """The Chromium to launch: the configured one, Playwright's own, else Debian's.
+
+    Returns None to mean "let Playwright use its own download".
+    Raises FetchError when nothing usable exists.
+    """
+    if configured:
+        if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
+            raise FetchError(f"[browser] executable {configured!r} does not exist or is not executable")
+        return configured
+    own = _playwright_chromium_path()
+    if own and os.path.isfile(own):
+        return None
+    for candidate in DEBIAN_CHROMIUM:
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    raise FetchError("no Chromium found: run `playwright install chromium`, or `apt-get install chromium`, "
+                     "or set [browser] executable")
+
+
+def _playwright_chromium_path() -> str | None:
+    """Where Playwright's own Chromium would be, without launching anything."""
+    root = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or os.path.expanduser("~/.cache/ms-playwright")
+    if not os.path.isdir(root):
+        return None
+    for name in sorted(os.listdir(root), reverse=True):
+        if name.startswith("chromium-") or name.startswith("chromium_headless_shell-"):
+            for rel in ("chrome-linux/chrome", "chrome-linux64/chrome",
+                        "chrome-headless-shell-linux64/chrome-headless-shell", "chrome-linux/headless_shell"):
+                path = os.path.join(root, name, rel)
+                if os.path.isfile(path):
+                    return path
+    return None
+
+
+class Browser:
+    """A lazily launched, self-healing Chromium."""
+
+    def __init__(self, *, executable: str = "", headless: bool = True, args: list[str] | None = None,
+                 max_pages: int = 200, page_timeout: float = 30.0, sessions_dir: Path | None = None,
+                 user_agent: str | None = None, gate: Any = None):
+        self._configured = executable
+        self.headless = headless
+        self.args = list(CHROMIUM_FLAGS) + list(args or [])
+        if os.geteuid() == 0:
+            self.args.append("--no-sandbox")  # Chromium refuses to run its sandbox as root
+        self.max_pages = max_pages
+        self.page_timeout = page_timeout
+        self.sessions_dir = Path(sessions_dir) if sessions_dir else None
+        self.user_agent = user_agent
+        self.gate = gate
+        self._pw: Any = None
+        self._browser: Any = None
+        self._pages = 0
+        self._lock = asyncio.Lock()
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.launches = 0
+
+    async def _ensure(self) -> Any:
+        async with self._lock:
+            if self._browser is not None and self._browser.is_connected() and self._pages < self.max_pages:
+                return self._browser
+            if self._browser is not None:
+                # Recycle: wait for the pages still open on the old browser.
+                await self._idle.wait()
+                await self._shutdown_browser()
+            if self._pw is None:
+                from playwright.async_api import async_playwright
+                self._pw = await async_playwright().start()
+            executable = find_chromium(self._configured)
+            self._browser = await self._pw.chromium.launch(
+                executable_path=executable, headless=self.headless, args=self.args)
+            self._browser.on("disconnected", self._on_disconnected)
+            self._pages = 0
+            self.launches += 1
+            log.info("Chromium launched (%s), launch #%d", executable or "Playwright's own", self.launches)
+            return self._browser
+
+    def _on_disconnected(self, browser: Any) -> None:
+        if browser is self._browser:  # not a close of ours: Chromium crashed or was killed
+            log.warning("Chromium disconnected unexpectedly; relaunching on next use")
+            self._browser = None
+
+    async def _shutdown_browser(self) -> None:
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            try:
+                await browser.close()
+            except Exception as exc:  # already gone
+                log.debug("closing Chromium: %s", exc)
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._shutdown_browser()
+            if self._pw is not None:
+                try:
+                    await self._pw.stop()
+                finally:
+                    self._pw = None
+
+    def session_path(self, platform: str) -> Path | None:
+        if self.sessions_dir is None:
+            return None
+        return self.sessions_dir / f"{platform}.json"
+
+    @asynccontextmanager
+    async def context(self, *, session_platform: str | None = None, **options: Any) -> AsyncIterator[Any]:
+        """A fresh browser context, always closed afterwards."""
+        browser = await self._ensure()
+        self._pages += 1
+        self._active += 1
+        self._idle.clear()
+        kwargs: dict[str, Any] = {"locale": "id-ID", "timezone_id": "Asia/Makassar"}
+        if self.user_agent:
+            kwargs["user_agent"] = self.user_agent
+        if session_platform:
+            state = self.session_path(session_platform)
+            if state is None or not state.is_file():
+                raise FetchError(f"no saved login session for {session_platform}: run `pantau login {session_platform}`")
+            kwargs["storage_state"] = str(state)
+        kwargs.update(options)
+        ctx = None
+        try:
+            ctx = await browser.new_context(**kwargs)
+            ctx.set_default_timeout(self.page_timeout * 1000)
+            ctx.set_default_navigation_timeout(self.page_timeout * 1000)
+            yield ctx
+        finally:
+            if ctx is not None:
+                try:
+                    await ctx.close()
+                except Exception as exc:
+                    log.debug("closing context: %s", exc)
+            self._active -= 1
+            if self._active == 0:
+                self._idle.set()
+
+    async def fetch_page(self, url: str, *, wait_selector: str | None = None,
+                         session_platform: str | None = None, timeout: float | None = None) -> Page:
+        """Load ``url`` and return the rendered DOM as a Page."""
+        limit = timeout or self.page_timeout
+
+        async def load() -> Page:
+            async with self.context(session_platform=session_platform) as ctx:
+                page = await ctx.new_page()
+                response = await page.goto(url, wait_until="domcontentloaded")
+                if wait_selector:
+                    try:
+                        await page.wait_for_selector(wait_selector, timeout=min(limit, 15) * 1000)
+                    except Exception:
+                        pass  # the adapter decides what a missing element means
+                else:
+                    try:
+                        await page.wait_for_load_state("networkidle", timeout=min(limit, 5) * 1000)
+                    except Exception:
+                        pass
+                return Page(
+                    url=url,
+                    final_url=page.url,
+                    status=response.status if response is not None else 0,
+                    body=await page.content(),
+                    fetched_at=utc_now(),
+                    headers=dict(response.headers) if response is not None else {},
+                    content_type=(response.headers.get("content-type", "") if response is not None else ""),
+                    title=await page.title(),
+                )
+
+        try:
+            if self.gate is not None:
+                async with self.gate.slot(url):
+                    return await asyncio.wait_for(load(), limit + 5)
+            return await asyncio.wait_for(load(), limit + 5)
+        except asyncio.TimeoutError:
+            raise FetchError(f"page load took longer than {limit:.0f}s", url=url) from None
+        except FetchError:
+            raise
+        except Exception as exc:
+            raise FetchError(f"browser: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                             url=url) from exc
+
+    async def screenshot(self, path: Path, *, html: str | None = None, url: str | None = None,
+                         base_url: str | None = None, selector: str | None = None,
+                         session_platform: str | None = None, timeout: float | None = None) -> bool:
+        """Screenshot of ``selector``'s element (else the whole page) to ``path``.
+
+        Renders ``html`` (a page as it was fetched; network blocked so nothing
+        changes it) or loads ``url``. Returns True when the element was found.
+        """
+        limit = timeout or self.page_timeout
+
+        async def shoot() -> bool:
+            async with self.context(session_platform=session_platform) as ctx:
+                page = await ctx.new_page()
+                if html is not None:
+                    # The page as fetched, frozen: nothing is loaded from the network.
+                    await page.route("**/*", lambda route: route.abort())
+                    await page.set_content(_with_base(html, base_url), wait_until="domcontentloaded")
+                else:
+                    await page.goto(url, wait_until="domcontentloaded")
+                found = False
+                data: bytes
+                if selector:
+                    element = await page.query_selector(selector)
+                    if element is not None:
+                        data = await element.screenshot(type="png")
+                        found = True
+                if not found:
+                    data = await page.screenshot(type="png", full_page=True)
+                atomic_write_bytes(path, data)
+                return found
+
+        try:
+            return await asyncio.wait_for(shoot(), limit + 5)
+        except asyncio.TimeoutError:
+            raise FetchError(f"screenshot took longer than {limit:.0f}s", url=url) from None
+        except FetchError:
+            raise
+        except Exception as exc:
+            raise FetchError(f"screenshot: {type(exc).__name__}: {exc}", url=url) from exc
+
+    async def pdf(self, html: str, path: Path) -> None:
+        """Render ``html`` to an A4 PDF at ``path`` (headless Chromium only)."""
+        async with self.context() as ctx:
+            page = await ctx.new_page()
+            await page.set_content(html, wait_until="load")
+            data = await page.pdf(format="A4", print_background=True,
+                                  margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"})
+            atomic_write_bytes(path, data)
+
+    async def smoke_test(self) -> str:
+        """Launch and render a trivial page; returns the browser version."""
+        browser = await self._ensure()
+        async with self.context() as ctx:
+            page = await ctx.new_page()
+            await page.set_content("<p id=x>ok</p>")
+            if await page.text_content("#x") != "ok":
+                raise FetchError("browser smoke test failed")
+        return browser.version
+
+    async def login(self, platform: str, url: str) -> Path:
+        """Open a visible browser for a staff member to log in; save the session (0600)."""
+        from playwright.async_api import async_playwright
+
+        target = self.session_path(platform)
+        if target is None:
+            raise FetchError("no sessions folder configured")
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=find_chromium(self._configured),
+                                               headless=False, args=self.args)
+            try:
+                ctx = await browser.new_context(locale="id-ID", timezone_id="Asia/Makassar")
+                page = await ctx.new_page()
+                await page.goto(url)
+                # The staff member logs in, then closes the window.
+                await page.wait_for_event("close", timeout=0)
+                state = await ctx.storage_state()
+            finally:
+                await browser.close()
+        import json
+
+        atomic_write_bytes(target, json.dumps(state).encode())
+        return target
+
+
+def _with_base(html: str, base_url: str | None) -> str:
+    if not base_url or "<base " in html[:4000].lower():
+        return html
+    tag = f'<base href="{base_url}">'
+    lower = html.lower()
+    i = lower.find("<head>")
+    if i >= 0:
+        return html[: i + 6] + tag + html[i + 6:]
+    return tag + html

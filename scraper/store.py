@@ -1,0 +1,267 @@
+"""TinyDB stores: one small shard per watched account, plus the findings file.
+
+Layout under ``[storage] dir``::
+
+    posts/<account_key>.json   posts of one account (+ its fetch memo)
+    findings.json              findings (one document per finding)
+    health.json                per-account health (scraper.health)
+    outbox/                    alert outbox (alerts.outbox)
+    evidence/                  captured evidence (scraper.evidence)
+    sessions/                  saved browser logins (0600)
+    state.json                 what the daemon is doing (pantau status)
+
+Each account's changes of one fetch are written in ONE atomic write of its
+shard, so a crash leaves the shard as it was before or after that fetch.
+TinyDB's file format is kept (tables of documents keyed by id), written
+through :class:`alerts.storage.AtomicJSONStorage`.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from alerts.storage import atomic_write_json, ensure_private_dir, file_lock, open_db, read_json
+from alerts.timeutil import iso, parse_iso
+
+from .diff import Changes, StoredPost
+from .models import Account, Post
+
+log = logging.getLogger(__name__)
+
+
+def storage_layout(root: Path) -> dict[str, Path]:
+    root = Path(root)
+    return {
+        "root": root,
+        "posts": root / "posts",
+        "findings": root / "findings.json",
+        "health": root / "health.json",
+        "outbox": root / "outbox",
+        "evidence": root / "evidence",
+        "sessions": root / "sessions",
+        "state": root / "state.json",
+        "audit": root / "audit.log",
+    }
+
+
+def prepare_storage(root: Path) -> dict[str, Path]:
+    """Create the storage folders, owner-only."""
+    layout = storage_layout(root)
+    ensure_private_dir(layout["root"])
+    for name in ("posts", "outbox", "evidence", "sessions"):
+        ensure_private_dir(layout[name])
+    return layout
+
+
+class AccountShard:
+    """The posts of one account, read and written as one document."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._db = open_db(self.path)
+
+    def _raw(self) -> dict[str, Any]:
+        return self._db.storage.read() or {}
+
+    def posts(self) -> dict[str, dict[str, Any]]:
+        """post_id -> stored document."""
+        return {doc["post_id"]: doc for doc in self._raw().get("posts", {}).values()}
+
+    def meta(self) -> dict[str, Any]:
+        return dict(self._raw().get("meta", {}).get("1", {}))
+
+    def stored_for_diff(self) -> dict[str, StoredPost]:
+        return {
+            pid: StoredPost(
+                post_id=pid,
+                text=doc.get("text", ""),
+                published=parse_iso(doc.get("published")),
+                first_seen=parse_iso(doc["first_seen"]),
+                deleted=doc.get("status") == "deleted",
+            )
+            for pid, doc in self.posts().items()
+        }
+
+    def listed_count(self) -> int:
+        return sum(1 for d in self.posts().values() if d.get("status") != "deleted")
+
+    def apply(self, account: Account, changes: Changes, now: datetime,
+              meta_update: dict[str, Any], flagged: dict[str, list[str]] | None = None) -> None:
+        """Record ``changes`` and the fetch memo in one atomic write."""
+        flagged = flagged or {}
+        raw = self._raw()
+        docs: dict[str, dict[str, Any]] = raw.get("posts", {})
+        by_pid = {doc["post_id"]: key for key, doc in docs.items()}
+        next_key = max((int(k) for k in docs), default=0) + 1
+        stamp = iso(now)
+
+        for post in changes.new:
+            docs[str(next_key)] = _post_doc(account, post, stamp)
+            by_pid[post.post_id] = str(next_key)
+            next_key += 1
+        for post, _old in changes.edited:
+            doc = docs[by_pid[post.post_id]]
+            doc.setdefault("history", []).append({"text": doc.get("text", ""), "replaced_at": stamp})
+            doc["text"] = post.text
+            doc["media"] = list(post.media)
+            doc["edited_at"] = stamp
+        for post in changes.restored:
+            doc = docs[by_pid[post.post_id]]
+            doc["status"] = "listed"
+            doc.pop("deleted_at", None)
+        for old in changes.deleted:
+            doc = docs[by_pid[old.post_id]]
+            doc["status"] = "deleted"
+            doc["deleted_at"] = stamp
+        for post in changes.unchanged + [p for p, _ in changes.edited]:
+            docs[by_pid[post.post_id]]["last_seen"] = stamp
+        for pid, finding_ids in flagged.items():
+            doc = docs.get(by_pid.get(pid, ""))
+            if doc is not None:
+                doc["findings"] = sorted(set(doc.get("findings", [])) | set(finding_ids))
+
+        meta = raw.get("meta", {}).get("1", {})
+        meta.update(meta_update)
+        meta.update({"account_url": account.url, "platform": account.platform, "last_fetch": stamp})
+        self._db.storage.write({"posts": docs, "meta": {"1": meta}})
+
+    def update_meta(self, update: dict[str, Any]) -> None:
+        raw = self._raw()
+        meta = raw.get("meta", {}).get("1", {})
+        meta.update(update)
+        raw["meta"] = {"1": meta}
+        raw.setdefault("posts", {})
+        self._db.storage.write(raw)
+
+    def purge(self, keep: Callable[[dict[str, Any]], bool]) -> int:
+        """Drop post documents for which ``keep`` is false; returns how many."""
+        raw = self._raw()
+        docs = raw.get("posts", {})
+        kept = {k: d for k, d in docs.items() if keep(d)}
+        removed = len(docs) - len(kept)
+        if removed:
+            raw["posts"] = kept
+            self._db.storage.write(raw)
+        return removed
+
+
+def _post_doc(account: Account, post: Post, stamp: str) -> dict[str, Any]:
+    return {
+        "post_id": post.post_id,
+        "url": post.url,
+        "published": iso(post.published),
+        "text": post.text,
+        "media": list(post.media),
+        "first_seen": stamp,
+        "last_seen": stamp,
+        "status": "listed",
+    }
+
+
+class PostStore:
+    """Hands out the shard of each account (one file per account)."""
+
+    def __init__(self, root: Path):
+        self.dir = ensure_private_dir(Path(root) / "posts")
+        self._shards: dict[str, AccountShard] = {}
+
+    def shard(self, account: Account) -> AccountShard:
+        shard = self._shards.get(account.key)
+        if shard is None:
+            shard = self._shards[account.key] = AccountShard(self.dir / f"{account.key}.json")
+        return shard
+
+    def shard_files(self) -> list[Path]:
+        return sorted(self.dir.glob("*.json"))
+
+
+@dataclass
+class FindingStore:
+    """Findings, keyed by their deterministic id; shared with staff commands."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self._db = open_db(self.path)
+        self._table = self._db.table("findings")
+
+    def all(self) -> list[dict[str, Any]]:
+        return sorted((dict(d) for d in self._table.all()), key=lambda d: (d.get("first_seen", ""), d["id"]))
+
+    def get(self, finding_id: str) -> dict[str, Any] | None:
+        for doc in self._table.all():
+            if doc["id"] == finding_id or (len(finding_id) >= 4 and doc["id"].startswith(finding_id)):
+                return dict(doc)
+        return None
+
+    def ids(self) -> set[str]:
+        return {d["id"] for d in self._table.all()}
+
+    def add_new(self, findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Insert findings whose id is not stored yet; returns those inserted."""
+        with file_lock(self.path):
+            raw = self._db.storage.read() or {}
+            table = raw.setdefault("findings", {})
+            known = {d["id"] for d in table.values()}
+            next_key = max((int(k) for k in table), default=0) + 1
+            added = []
+            for finding in findings:
+                if finding["id"] in known:
+                    continue
+                table[str(next_key)] = finding
+                next_key += 1
+                known.add(finding["id"])
+                added.append(finding)
+            if added:
+                self._db.storage.write(raw)
+            return added
+
+    def update(self, finding_id: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any] | None:
+        """Apply ``change`` to one finding under the file lock; returns it."""
+        with file_lock(self.path):
+            raw = self._db.storage.read() or {}
+            for doc in raw.get("findings", {}).values():
+                if doc["id"] == finding_id:
+                    change(doc)
+                    self._db.storage.write(raw)
+                    return dict(doc)
+        return None
+
+    def update_many(self, ids: set[str], change: Callable[[dict[str, Any]], None]) -> int:
+        if not ids:
+            return 0
+        with file_lock(self.path):
+            raw = self._db.storage.read() or {}
+            n = 0
+            for doc in raw.get("findings", {}).values():
+                if doc["id"] in ids:
+                    change(doc)
+                    n += 1
+            if n:
+                self._db.storage.write(raw)
+            return n
+
+    def remove(self, ids: set[str]) -> int:
+        if not ids:
+            return 0
+        with file_lock(self.path):
+            raw = self._db.storage.read() or {}
+            table = raw.get("findings", {})
+            kept = {k: d for k, d in table.items() if d["id"] not in ids}
+            removed = len(table) - len(kept)
+            if removed:
+                raw["findings"] = kept
+                self._db.storage.write(raw)
+            return removed
+
+
+def write_state(path: Path, state: dict[str, Any]) -> None:
+    atomic_write_json(path, state)
+
+
+def read_state(path: Path) -> dict[str, Any]:
+    return read_json(path, default={}) or {}
