@@ -1,1 +1,143 @@
-"""Placeholder: adapter being written."""
+"""X (Twitter) profiles, read in a logged-in browser session.
+
+There is no anonymous endpoint any more; the browser loads
+``<origin>/<handle>`` with the monitoring account's saved session and the
+adapter reads the rendered timeline:
+
+* post ``article[data-testid="tweet"]``; permalink = the ``a[href*="/status/"]``
+  wrapping ``time[datetime]``; id = the status number
+* text ``div[data-testid="tweetText"]`` (first one: a quoted post comes later),
+  emoji as ``img[alt]``; photos ``div[data-testid="tweetPhoto"] img[src]``
+* ``span[data-testid="socialContext"]``: "reposted" (kept, as sharing a
+  candidate's post matters; ``extra["repost"]``) or "Pinned"
+"""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from alerts.timeutil import parse_iso
+
+from ..errors import Blocked, Checkpoint, LayoutChanged, LoginWall, NotFound
+from ..models import Account, Post
+from . import register
+from ._session import Doc, Marker, absolute, detect, dom_text, first_path_segment, fold
+from .base import Adapter, FetchMode, Page
+
+_RESERVED = {"", "i", "home", "search", "explore", "intent", "share", "settings", "messages",
+             "notifications", "login", "logout", "signup", "hashtag", "compose", "tos", "privacy"}
+_STATUS = re.compile(r"^/([A-Za-z0-9_]{1,15})/status/(\d+)/?$")
+
+MARKERS: tuple[Marker, ...] = (
+    Marker("url", "/i/flow/login", LoginWall, "sesi X kedaluwarsa: dialihkan ke halaman login (/i/flow/login)"),
+    Marker("url", "/login", LoginWall, "sesi X kedaluwarsa: dialihkan ke halaman login"),
+    Marker("url", "/i/flow/signup", LoginWall, "sesi X kedaluwarsa: dialihkan ke halaman daftar"),
+    Marker("url", "/account/access", Checkpoint, "akun pemantau X dikunci (/account/access): buka dan selesaikan verifikasi"),
+    Marker("url", "/account/suspended", Blocked, "akun pemantau X ditangguhkan"),
+    Marker("title", "log in to x", LoginWall, "sesi X kedaluwarsa: judul halaman \"Log in to X\""),
+    Marker("css", '[data-testid="loginButton"]', LoginWall, "sesi X kedaluwarsa: tombol \"Log in\" tampil"),
+    Marker("css", 'input[autocomplete="username"]', LoginWall, "sesi X kedaluwarsa: formulir login tampil"),
+    Marker("text", "your account has been locked", Checkpoint, "akun pemantau X dikunci"),
+    Marker("text", "rate limit exceeded", Blocked, "X membatasi akses (\"Rate limit exceeded\")"),
+    # soft: only when no post was found
+    Marker("text", "this account doesn't exist", NotFound, "akun X tidak ada", hard=False),
+    Marker("text", "akun ini tidak ada", NotFound, "akun X tidak ada", hard=False),
+    Marker("text", "account suspended", NotFound, "akun X ditangguhkan", hard=False),
+    Marker("text", "akun ditangguhkan", NotFound, "akun X ditangguhkan", hard=False),
+    Marker("text", "these posts are protected", NotFound, "akun X dikunci (postingan diproteksi)", hard=False),
+    Marker("text", "these tweets are protected", NotFound, "akun X dikunci (postingan diproteksi)", hard=False),
+    Marker("text", "postingan ini dilindungi", NotFound, "akun X dikunci (postingan diproteksi)", hard=False),
+    Marker("text", "something went wrong. try reloading", Blocked,
+           "X menampilkan \"Something went wrong\" (biasanya pembatasan akses)", hard=False),
+)
+
+_EMPTY_PHRASES = ("hasn't posted", "hasn't tweeted", "belum memposting", "belum mengirim")
+
+
+def handle_of(url: str) -> str:
+    return first_path_segment(url).lstrip("@")
+
+
+@register
+class XAdapter(Adapter):
+    name = "x"
+    mode = FetchMode.BROWSER
+    hosts = ("x.com", "twitter.com", "mobile.twitter.com")
+    needs_session = True
+    default_interval = "2h"
+
+    def check_account(self, url: str, options: Mapping[str, object]) -> list[str]:
+        handle = handle_of(url)
+        if handle.lower() in _RESERVED or not re.fullmatch(r"[A-Za-z0-9_]{1,15}", handle):
+            return [f"URL akun X harus berbentuk https://x.com/<nama_pengguna>, bukan {url!r}"]
+        return []
+
+    def fetch_url(self, account: Account) -> str:
+        return account.url.split("?", 1)[0].split("#", 1)[0]
+
+    def wait_selector(self, account: Account) -> str | None:
+        # posts, or one of the pages that will never show posts
+        return ('article[data-testid="tweet"], [data-testid="emptyState"], '
+                '[data-testid="loginButton"], input[autocomplete="username"], [data-testid="error-detail"]')
+
+    def post_selector(self, post: Post) -> str | None:
+        return f'article[data-testid="tweet"]:has(a[href$="/status/{post.post_id}"])'
+
+    def parse(self, page: Page, account: Account) -> list[Post]:
+        doc = Doc(page)
+        detect(doc, MARKERS, hard=True)
+        posts = self._posts(doc, account)
+        if posts:
+            return posts
+        detect(doc, MARKERS, hard=False)
+        empty = doc.soup.select_one('[data-testid="emptyState"]')
+        if empty is not None and any(p in fold(empty.get_text(" ")) for p in _EMPTY_PHRASES):
+            return []
+        if doc.soup.select_one('[data-testid="primaryColumn"]') is None:
+            raise LayoutChanged("bukan halaman profil X yang dikenal (tidak ada primaryColumn)", url=doc.final_url)
+        raise LayoutChanged("halaman profil X tanpa article[data-testid=tweet] dan tanpa keterangan kosong",
+                            url=doc.final_url)
+
+    def _posts(self, doc: Doc, account: Account) -> list[Post]:
+        handle = handle_of(account.url).lower()
+        posts: list[Post] = []
+        seen: set[str] = set()
+        for art in doc.soup.select('article[data-testid="tweet"]'):
+            link = None
+            for a in art.select('a[href*="/status/"]'):
+                if a.find("time") is not None and _STATUS.match(a.get("href", "").split("?")[0]):
+                    link = a
+                    break
+            if link is None:
+                continue
+            m = _STATUS.match(link["href"].split("?")[0])
+            author, post_id = m.group(1), m.group(2)
+            if post_id in seen:
+                continue
+            seen.add(post_id)
+            time_el = link.find("time")
+            published = None
+            if time_el is not None and time_el.get("datetime"):
+                published = parse_iso(time_el["datetime"])
+            text = dom_text(art.select_one('div[data-testid="tweetText"]'))
+            media = []
+            for img in art.select('div[data-testid="tweetPhoto"] img[src]'):
+                media.append(absolute(doc.final_url, img["src"]))
+            for video in art.select("video[poster]"):
+                media.append(absolute(doc.final_url, video["poster"]))
+            context = art.select_one('[data-testid="socialContext"]')
+            context_text = fold(context.get_text(" ", strip=True)) if context else ""
+            repost = author.lower() != handle and bool(context_text)
+            pinned = "pinned" in context_text or "disematkan" in context_text
+            posts.append(Post(
+                platform=self.name,
+                account_url=account.url,
+                post_id=post_id,
+                url=absolute(doc.final_url, f"/{author}/status/{post_id}"),
+                published=published,
+                text=text,
+                media=tuple(dict.fromkeys(media)),
+                raw=str(art),
+                extra={"author": author, "repost": repost, "pinned": pinned},
+            ))
+        return posts
