@@ -1,0 +1,488 @@
+"""Watchlists: the staff-maintained files of civil servants (ASN) and their accounts.
+
+Two formats, same content:
+
+* TOML: ``[[person]]`` tables with ``name``, ``nip``, ``position``, ``unit`` and
+  ``accounts = [{platform = "...", url = "...", options = {...}, interval = "30m"}]``;
+* CSV (exported from a spreadsheet): header ``name,nip,position,unit,platform,url``,
+  one row per account; consecutive rows with the same NIP are one person.
+
+:func:`check_watchlists` reads every file and collects EVERY problem as a
+:class:`~alerts.problems.Problem` (``FILE: ENTRY: MESSAGE``, messages in
+Indonesian for staff), across files too: the same account listed twice or one
+NIP used for two people is reported with both places. Entries are named
+``person[3] (Budi Santoso).accounts[1].url`` in TOML (counting from 1) and
+``row 7, url`` in CSV (the spreadsheet row number; the header is row 1).
+
+Account URLs are normalised (scheme and host lower-case, trailing ``/`` of the
+path removed) so ``https://T.me/x/`` and ``https://t.me/x`` are one account and
+keep the same :attr:`~scraper.models.Account.key`. An account's optional
+``interval`` is carried in ``Account.options["interval"]`` (see
+:func:`account_interval`) because :class:`~scraper.models.Account` has no field
+for it.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Callable, Mapping, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from alerts.problems import Problem
+from alerts.timeutil import parse_duration
+
+from .errors import WatchlistError
+from .models import Account, Person
+from .nip import check_nip, normalize_nip
+
+log = logging.getLogger(__name__)
+
+CSV_COLUMNS = ("name", "nip", "position", "unit", "platform", "url")
+_REQUIRED_CSV = ("name", "nip", "position", "unit", "url")
+
+KnownPlatforms = Callable[[], list[str]]
+InferPlatform = Callable[[str], "str | None"]
+#: ``check_account(platform, url, options) -> messages`` (empty = fine)
+CheckAccount = Callable[[str, str, Mapping[str, Any]], list[str]]
+
+_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class AccountEntry(BaseModel):
+    """Schema of one TOML account table."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: _Text
+    platform: _Text | None = None
+    options: dict[str, Any] = {}
+    interval: _Text | None = None
+
+
+class PersonEntry(BaseModel):
+    """Schema of one TOML ``[[person]]`` table (accounts are checked one by one)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: _Text
+    nip: _Text
+    position: _Text
+    unit: _Text
+    accounts: Annotated[list[dict[str, Any]], Field(min_length=1)]
+
+
+def account_interval(account: Account) -> str | None:
+    """The refresh interval written for ``account`` in its watchlist, if any."""
+    value = account.options.get("interval")
+    return value if isinstance(value, str) else None
+
+
+def find_watchlists(folder: Path) -> list[Path]:
+    """``folder/*.toml`` and ``folder/*.csv``, sorted (``*.example`` files are not picked up)."""
+    folder = Path(folder)
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".csv"))
+
+
+def load_watchlists(
+    paths: Sequence[Path],
+    *,
+    known_platforms: KnownPlatforms | None = None,
+    infer_platform: InferPlatform | None = None,
+    check_account: CheckAccount | None = None,
+    today: date | None = None,
+) -> list[Person]:
+    """Every person in ``paths``; raises :class:`WatchlistError` listing every problem."""
+    persons, problems = check_watchlists(
+        paths, known_platforms=known_platforms, infer_platform=infer_platform,
+        check_account=check_account, today=today,
+    )
+    if problems:
+        raise WatchlistError(problems)
+    return persons
+
+
+def check_watchlists(
+    paths: Sequence[Path],
+    *,
+    known_platforms: KnownPlatforms | None = None,
+    infer_platform: InferPlatform | None = None,
+    check_account: CheckAccount | None = None,
+    today: date | None = None,
+) -> tuple[list[Person], list[Problem]]:
+    """Read every file; return the valid persons and every problem found.
+
+    A person with any problem (in any of its accounts) is left out of the
+    persons. Defaults come from :mod:`scraper.platforms` (the adapter registry).
+    """
+    if known_platforms is None or infer_platform is None or check_account is None:
+        from . import platforms
+        known_platforms = known_platforms or platforms.known_platforms
+        infer_platform = infer_platform or platforms.infer_platform
+        check_account = check_account or (
+            lambda name, url, options: platforms.get_adapter(name).check_account(url, options)
+        )
+    checker = _Checker(list(known_platforms()), infer_platform, check_account, today or date.today())
+    for path in paths:
+        _read_file(Path(path), checker)
+    return checker.persons, checker.problems
+
+
+# --------------------------------------------------------------------------- entries
+
+@dataclass
+class _RawAccount:
+    where: str  # "person[1] (Budi).accounts[2]" or "row 7"
+    csv: bool
+    url: str | None
+    platform: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    interval: str | None = None
+
+    def entry(self, key: str) -> str:
+        return f"{self.where}, {key}" if self.csv else f"{self.where}.{key}"
+
+
+@dataclass
+class _RawPerson:
+    file: str
+    where: str  # "person[1] (Budi)" or "row 7" (first row of the person)
+    csv: bool
+    start: int  # number of problems before this entry was read
+    name: str | None
+    nip: str | None
+    position: str | None
+    unit: str | None
+    accounts: list[_RawAccount] = field(default_factory=list)
+
+    def entry(self, key: str) -> str:
+        return f"{self.where}, {key}" if self.csv else f"{self.where}.{key}"
+
+    def place(self, where: str | None = None) -> str:
+        where = where or self.where
+        return f"{self.file}: {where} ({self.name})" if self.csv and self.name else f"{self.file}: {where}"
+
+    def details(self) -> tuple[str, ...]:
+        return tuple(" ".join((v or "").split()).casefold() for v in (self.name, self.position, self.unit))
+
+
+class _Checker:
+    """Cross-entry checks (NIPs, duplicate accounts) and building the domain objects."""
+
+    def __init__(self, known: list[str], infer: InferPlatform, check: CheckAccount, today: date):
+        self.known, self.infer, self.check, self.today = sorted(known), infer, check, today
+        self.problems: list[Problem] = []
+        self.persons: list[Person] = []
+        self.nips: dict[str, _RawPerson] = {}
+        self.urls: dict[str, str] = {}
+
+    def add(self, file: str, entry: str, message: str) -> None:
+        self.problems.append(Problem(file, entry, message))
+
+    def known_list(self) -> str:
+        return ", ".join(self.known) or "(belum ada platform terdaftar)"
+
+    def person(self, rp: _RawPerson) -> None:
+        nip = ""
+        if rp.nip is not None:
+            messages = check_nip(rp.nip, today=self.today)
+            for message in messages:
+                self.add(rp.file, rp.entry("nip"), message)
+            if not messages:
+                nip = normalize_nip(rp.nip)
+                self._register_nip(rp, nip)
+        accounts = [self._account(rp, ra, nip) for ra in rp.accounts]
+        if len(self.problems) == rp.start and all(accounts) and accounts and nip:
+            self.persons.append(Person(
+                name=rp.name or "", nip=nip, position=rp.position or "", unit=rp.unit or "",
+                accounts=tuple(a for a in accounts if a), source=rp.file,
+            ))
+
+    def conflict(self, nip: str, first: _RawPerson, second: _RawPerson, second_where: str) -> str:
+        def desc(rp: _RawPerson) -> str:
+            if first.details()[0] != second.details()[0]:
+                return rp.name or "?"
+            return f"{rp.name} / {rp.position} / {rp.unit}"
+        return (
+            f"NIP {nip} dipakai oleh dua orang berbeda: {desc(first)} ({first.place()}) dan "
+            f"{desc(second)} ({second.place(second_where)}); perbaiki NIP yang salah atau samakan "
+            "nama, jabatan dan unit"
+        )
+
+    def _register_nip(self, rp: _RawPerson, nip: str) -> None:
+        first = self.nips.setdefault(nip, rp)
+        if first is rp:
+            return
+        if first.details() != rp.details():
+            message = self.conflict(nip, first, rp, rp.where)
+        else:
+            tip = "tulis semua akunnya di baris-baris yang berurutan" if rp.csv else "gabungkan semua akunnya di satu [[person]]"
+            message = f"NIP {nip} ({rp.name}) sudah tercantum di {first.place()}; {tip}"
+        self.add(rp.file, rp.entry("nip"), message)
+
+    def _account(self, rp: _RawPerson, ra: _RawAccount, nip: str) -> Account | None:
+        start = len(self.problems)
+        url = None
+        if ra.url is not None:
+            url, message = normalize_url(ra.url)
+            if message:
+                self.add(rp.file, ra.entry("url"), message)
+        platform = None
+        if ra.platform:
+            platform = ra.platform.strip().lower()
+            if platform not in self.known:
+                self.add(rp.file, ra.entry("platform"),
+                         f"platform {ra.platform!r} tidak dikenal; pilih salah satu: {self.known_list()}")
+                platform = None
+        elif url:
+            platform = self.infer(url)
+            if platform is None:
+                how = "isi kolom platform" if ra.csv else 'tambahkan platform = "..." pada akun ini'
+                self.add(rp.file, ra.entry("platform"),
+                         f"platform tidak bisa ditebak dari alamat {urlsplit(url).hostname!r}; {how} "
+                         f"(salah satu: {self.known_list()})")
+        options = dict(ra.options)
+        if ra.interval is not None:
+            try:
+                ok = parse_duration(ra.interval) > 0
+            except ValueError:
+                ok = False
+            if ok:
+                options["interval"] = ra.interval.strip()
+            else:
+                self.add(rp.file, ra.entry("interval"),
+                         f"interval {ra.interval!r} tidak valid; tulis angka dan satuan, mis. 30m, 2h atau 1d")
+        if url and platform:
+            try:
+                messages = list(self.check(platform, url, ra.options))
+            except Exception as exc:  # a buggy adapter must not hide the other problems
+                log.exception("check_account for %s failed", platform)
+                messages = [f"pemeriksaan akun {platform} gagal: {exc}"]
+            for message in messages:
+                self.add(rp.file, ra.entry("url") if ra.csv else ra.where, message)
+        if url:
+            here = rp.place(ra.where)
+            first = self.urls.setdefault(url, here)
+            if first != here:
+                self.add(rp.file, ra.entry("url"), f"akun {url} sudah tercantum di {first}; hapus salah satu")
+        if url and platform and len(self.problems) == start:
+            return Account(platform=platform, url=url, options=options, person_nip=nip, person_name=rp.name or "")
+        return None
+
+
+def normalize_url(raw: str) -> tuple[str | None, str | None]:
+    """``(normalised URL, None)`` or ``(None, message)`` for a staff-written account URL."""
+    text = raw.strip()
+    if not text:
+        return None, "URL kosong; isi alamat lengkap akun, mis. https://t.me/nama_kanal"
+    if re.search(r"\s", text):
+        return None, f"URL {text!r} mengandung spasi; hapus spasinya"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None, f"URL {text!r} tidak valid; periksa penulisannya"
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        hint = f"; tulis https://{text}" if "://" not in text and "." in text.split("/")[0] else ""
+        return None, f"URL {text!r} harus lengkap dan diawali http:// atau https://{hint}"
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    netloc = (userinfo + "@" if userinfo else "") + hostport.lower()
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), parts.query, parts.fragment)), None
+
+
+# --------------------------------------------------------------------------- files
+
+def _read_file(path: Path, ck: _Checker) -> None:
+    file = str(path)
+    name = path.name.lower().removesuffix(".example")
+    kind = "toml" if name.endswith(".toml") else "csv" if name.endswith(".csv") else None
+    if kind is None:
+        ck.add(file, "file", "jenis berkas tidak dikenal; daftar pantauan harus berakhiran .toml atau .csv")
+        return
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        ck.add(file, "file", "berkas tidak ditemukan; periksa nama dan foldernya")
+        return
+    except OSError as exc:
+        ck.add(file, "file", f"berkas tidak bisa dibaca: {exc.strerror or exc}")
+        return
+    if data.startswith(b"PK\x03\x04"):
+        ck.add(file, "file", "ini berkas Excel (.xlsx), bukan CSV/TOML; di Excel pilih Save As > 'CSV UTF-8 (Comma delimited)'")
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        how = ("di Excel pilih File > Save As > 'CSV UTF-8 (Comma delimited) (*.csv)'; di LibreOffice pilih "
+               "set karakter 'Unicode (UTF-8)'") if kind == "csv" else "simpan ulang berkas dengan encoding UTF-8"
+        ck.add(file, f"line {line}", f"berkas bukan UTF-8 (byte 0x{data[exc.start]:02x} tidak dikenali); {how}")
+        return
+    (_read_toml if kind == "toml" else _read_csv)(file, text, ck)
+
+
+_TOML_AT = re.compile(r"^(.*?)\s*\(at (line \d+, column \d+|end of document)\)\s*$", re.S)
+
+
+def _read_toml(file: str, text: str, ck: _Checker) -> None:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _TOML_AT.match(str(exc))
+        what, where = (m.group(1), m.group(2)) if m else (str(exc), "file")
+        where = "end of file" if where == "end of document" else where
+        ck.add(file, where, f"bukan TOML yang valid ({what}); periksa tanda kutip, koma, kurung dan "
+                            "tanda = di sekitar tempat ini")
+        return
+    for key in data:
+        if key != "person":
+            ck.add(file, key, "kunci tidak dikenal di tingkat atas; setiap orang ditulis sebagai tabel [[person]]"
+                   + _did_you_mean(key, ["person"]))
+    people = data.get("person", [])
+    if isinstance(people, dict):
+        ck.add(file, "person", "tulis [[person]] (dua kurung siku) untuk setiap orang, bukan [person]")
+        people = [people]
+    if not isinstance(people, list):
+        ck.add(file, "person", "person harus berupa tabel [[person]]")
+        return
+    for i, item in enumerate(people, 1):
+        start = len(ck.problems)
+        if not isinstance(item, dict):
+            ck.add(file, f"person[{i}]", "setiap orang harus berupa tabel [[person]]")
+            continue
+        name = _clean(item.get("name"))
+        where = f"person[{i}] ({name})" if name else f"person[{i}]"
+        _pydantic_problems(ck, file, where, PersonEntry, item)
+        rp = _RawPerson(file, where, False, start, name, _clean(item.get("nip")),
+                        _clean(item.get("position")), _clean(item.get("unit")))
+        raw_accounts = item.get("accounts")
+        for j, acc in enumerate(raw_accounts if isinstance(raw_accounts, list) else [], 1):
+            if not isinstance(acc, dict):
+                continue  # reported by PersonEntry
+            awhere = f"{where}.accounts[{j}]"
+            _pydantic_problems(ck, file, awhere, AccountEntry, acc)
+            options = acc.get("options")
+            rp.accounts.append(_RawAccount(
+                awhere, False, _clean(acc.get("url")), _clean(acc.get("platform")),
+                options if isinstance(options, dict) else {}, _clean(acc.get("interval")),
+            ))
+        ck.person(rp)
+
+
+def _pydantic_problems(ck: _Checker, file: str, where: str, model: type[BaseModel], data: dict) -> None:
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            path = "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
+            ck.add(file, where + path, _pydantic_message(err, model))
+
+
+def _pydantic_message(err: Mapping[str, Any], model: type[BaseModel]) -> str:
+    kind, loc = err["type"], err["loc"]
+    key = str(loc[-1]) if loc else ""
+    allowed = list(model.model_fields)
+    if kind == "missing":
+        return f"{key} wajib diisi"
+    if kind == "extra_forbidden":
+        return f"kunci {key!r} tidak dikenal; yang diizinkan: {', '.join(allowed)}" + _did_you_mean(key, allowed)
+    if kind == "string_type" and key == "nip":
+        return 'NIP harus ditulis sebagai teks dalam tanda kutip, mis. nip = "19850312 201001 1 003"'
+    if kind == "string_type":
+        return f'{key} harus berupa teks dalam tanda kutip, mis. {key} = "..."'
+    if kind == "string_too_short":
+        return f"{key} tidak boleh kosong"
+    if kind in ("too_short", "list_type") and key == "accounts":
+        return 'accounts harus berisi minimal satu akun, mis. accounts = [{url = "https://t.me/nama_kanal"}]'
+    if kind == "dict_type" and loc[0] == "accounts":
+        return 'setiap akun harus berupa tabel, mis. {platform = "telegram", url = "https://t.me/nama_kanal"}'
+    if kind == "dict_type":
+        return f'{key} harus berupa tabel, mis. {key} = {{nama = "nilai"}}'
+    return f"{key}: {err['msg']}"
+
+
+def _read_csv(file: str, text: str, ck: _Checker) -> None:
+    if not text.strip():
+        return
+    first_line = text.splitlines()[0]
+    sep = re.fullmatch(r'"?sep=(.)"?,*', first_line.strip())  # Excel's "sep=;" hint line
+    if sep:
+        delimiter, text = sep.group(1), text.split("\n", 1)[1] if "\n" in text else ""
+    else:
+        delimiter = max((",", ";", "\t"), key=first_line.count)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        ck.add(file, "file", f"CSV tidak bisa dibaca ({exc}); ekspor ulang dari spreadsheet sebagai 'CSV UTF-8'")
+        return
+    if not rows:
+        return
+    header = [h.strip().lower() for h in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    columns: dict[str, int] = {}
+    expected = ",".join(CSV_COLUMNS)
+    for i, name in enumerate(header):
+        if not name:
+            ck.add(file, "row 1", f"kolom ke-{i + 1} tidak punya judul; baris pertama harus: {expected}")
+        elif name not in CSV_COLUMNS:
+            ck.add(file, "row 1", f"kolom {name!r} tidak dikenal; kolom yang diizinkan: {expected}"
+                   + _did_you_mean(name, CSV_COLUMNS))
+        elif name in columns:
+            ck.add(file, "row 1", f"kolom {name!r} muncul dua kali; hapus salah satunya")
+        else:
+            columns[name] = i
+    missing = [c for c in CSV_COLUMNS if c not in columns]
+    if missing:
+        ck.add(file, "row 1", f"kolom {', '.join(missing)} tidak ada; baris pertama harus: {expected}")
+        return
+    group: _RawPerson | None = None
+    group_key = ""
+    for number, row in enumerate(rows[1:], 2):
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        values = {c: " ".join(cells[i].split()) if i < len(cells) else "" for c, i in columns.items()}
+        key = normalize_nip(values["nip"]) if values["nip"] else ""
+        continuing = group is not None and key != "" and key == group_key
+        if group is not None and not continuing:
+            ck.person(group)  # before this row's problems, which are not the group's
+            group = None
+        start = len(ck.problems)
+        where = f"row {number}"
+        if any(cells[len(header):]):
+            ck.add(file, where, f"baris ini berisi {len(cells)} kolom, lebih banyak dari judul kolom "
+                                f"({len(header)}); hapus isian di luar kolom {expected}")
+        for c in _REQUIRED_CSV:
+            if not values[c]:
+                ck.add(file, f"{where}, {c}", f"kolom {c} kosong; isi {c} pada baris ini")
+        account = _RawAccount(where, True, values["url"] or None, values["platform"] or None)
+        person = _RawPerson(file, where, True, start, values["name"] or None, values["nip"] or None,
+                            values["position"] or None, values["unit"] or None, [account])
+        if group is not None:
+            if person.details() != group.details():
+                ck.add(file, f"{where}, nip", ck.conflict(key, group, person, where))
+            group.accounts.append(account)
+        else:
+            group, group_key = person, key
+    if group is not None:
+        ck.person(group)
+
+
+def _clean(value: Any) -> str | None:
+    """A staff-written text value with surrounding and doubled spaces removed, or None."""
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return f" (maksud Anda {close[0]!r}?)" if close else ""
