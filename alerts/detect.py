@@ -1,0 +1,249 @@
+"""The detector: does a post look like campaigning, and why.
+
+``Detector(lexicon).detect(text, when)`` is pure: it normalises the text, finds lexicon
+terms with one Aho-Corasick automaton (cost independent of the number of terms), adds
+emoji gestures, ballot numbers and stemmed campaign verbs, then scores them
+(:mod:`alerts.scoring`). Every match carries a ``reason`` in Indonesian for staff.
+
+Match categories: candidate, pair, alias, ambiguous, acronym, slogan, hashtag, party,
+number, gesture, call, support, campaign, neutral (a neutralising context or a signal
+that did not count; its reason says why).
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+import ahocorasick
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+from alerts.lexicon import Lexicon, Term
+from alerts.normalize import NormalizedText, find_emoji_signals, normalize
+from alerts.scoring import Hit, Scorer, drop_contained, hit_from_term
+
+log = logging.getLogger(__name__)
+
+SEVERITIES = ("none", "low", "medium", "high")
+
+_CATEGORY = {
+    "name": "candidate", "pair": "pair", "alias": "alias", "ambiguous": "ambiguous", "acronym": "acronym",
+    "slogan": "slogan", "weak_slogan": "slogan", "hashtag": "hashtag", "party": "party",
+    "party_ambiguous": "party", "number": "number", "number_explicit": "number", "gesture": "gesture",
+    "gesture_strong": "gesture", "emoji": "gesture", "call": "call", "call_phrase": "call",
+    "support": "support", "campaign": "campaign", "neutral": "neutral",
+}
+_NUMBER_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5}
+_BALLOT_WORDS = frozenset({"paslon", "capres", "cawapres", "cabup", "cawabup", "cagub", "cawagub", "kandidat",
+                           "calon", "pasangan", "pilih", "coblos", "dukung", "contreng", "menangkan"})
+_CALL_WORDS = frozenset({"pilih", "coblos", "dukung", "contreng", "menangkan"})
+_NOUN_PREFIXES = ("pe", "ke", "per")
+
+
+def severity_at_least(severity: str, minimum: str) -> bool:
+    """True when ``severity`` is ``minimum`` or above (both from SEVERITIES)."""
+    return SEVERITIES.index(severity) >= SEVERITIES.index(minimum)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score thresholds; a score at or above a threshold reaches that severity."""
+
+    low: float
+    medium: float
+    high: float
+
+    def severity(self, score: float) -> str:
+        if score >= self.high:
+            return "high"
+        if score >= self.medium:
+            return "medium"
+        if score >= self.low:
+            return "low"
+        return "none"
+
+
+DEFAULT_THRESHOLDS = Thresholds(low=1.5, medium=3.0, high=6.0)
+
+
+@dataclass(frozen=True)
+class Match:
+    term: str
+    category: str
+    start: int
+    end: int
+    reason: str
+    election: str | None = None
+    candidate: str | None = None
+
+    def to_json(self) -> dict:
+        return {"term": self.term, "category": self.category, "start": self.start, "end": self.end,
+                "reason": self.reason, "election": self.election, "candidate": self.candidate}
+
+
+@dataclass(frozen=True)
+class Detection:
+    score: float
+    severity: str
+    matches: tuple[Match, ...]
+    elections: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        return {"score": self.score, "severity": self.severity,
+                "matches": [m.to_json() for m in self.matches], "elections": list(self.elections)}
+
+
+class Detector:
+    """Compiled matcher for one lexicon. Build once, call :meth:`detect` per post."""
+
+    def __init__(self, lexicon: Lexicon, thresholds: Thresholds = DEFAULT_THRESHOLDS):
+        self.lexicon = lexicon
+        self.thresholds = thresholds
+        self._scorer = Scorer(lexicon)
+        grouped: dict[str, list[Term]] = {}
+        seen: set[tuple] = set()
+        for term in lexicon.terms:
+            ident = (term.key, term.kind, term.election, term.number, term.party, term.context)
+            if ident not in seen:  # "Prabowo-Gibran" and "Prabowo Gibran" share a key
+                seen.add(ident)
+                grouped.setdefault(f" {term.key} ", []).append(term)
+        self._automaton = ahocorasick.Automaton()
+        for key, terms in grouped.items():
+            self._automaton.add_word(key, (len(key), tuple(terms)))
+        self._automaton.make_automaton()
+        self._stemmer = StemmerFactory().create_stemmer()
+        self._call_terms = {root: Term(root, root, "call") for root in lexicon.call_roots}
+        self._stem_cache: dict[str, str] = {}
+        fragments = set(lexicon.call_roots)
+        fragments |= {r[1:] for r in lexicon.call_roots if r[:1] in "ptks" and len(r) > 4}
+        self._fragments = tuple(sorted(fragments))
+        self._max_number = max([c.number for e in lexicon.elections for c in e.candidates]
+                               + [p.number or 0 for p in lexicon.parties] + [1])
+        log.debug("detector ready: %d automaton keys", len(grouped))
+
+    # -- public ------------------------------------------------------------------------
+
+    def detect(self, text: str, when: datetime.datetime | None = None) -> Detection:
+        """Score one post. ``when`` (aware, UTC) is its publish time, if known."""
+        norm = normalize(text, self.lexicon.vocabulary)
+        hits = self._term_hits(norm) + self._hashtag_hits(norm) + self._emoji_hits(norm)
+        hits += self._number_hits(norm) + self._verb_hits(norm, hits)
+        hits = drop_contained(hits)
+        letters = [c for c in text if c.isalpha()]
+        mostly_caps = len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        score, hits, elections = self._scorer.score(hits, len(norm.tokens), mostly_caps, when)
+        matches = tuple(self._to_match(h) for h in hits)
+        return Detection(score, self.thresholds.severity(score), matches, tuple(elections))
+
+    # -- hit collection --------------------------------------------------------------
+
+    def _term_hits(self, norm: NormalizedText) -> list[Hit]:
+        hits = []
+        padded = f" {norm.text} "
+        for end, (length, terms) in self._automaton.iter(padded):
+            first = end - length + 1  # start of the term in norm.text
+            last = end - 2
+            t0, t1 = norm.token_index(first), norm.token_index(last)
+            start, stop = norm.original_span(t0, t1)
+            upper = all(norm.tokens[i].upper for i in range(t0, t1 + 1))
+            for term in terms:
+                hits.append(hit_from_term(term, t0, t1, start, stop, upper))
+        return hits
+
+    def _hashtag_hits(self, norm: NormalizedText) -> list[Hit]:
+        hits = []
+        for index, tag in enumerate(norm.hashtags):
+            term = self.lexicon.hashtags.get(tag.body)
+            if term is None:
+                continue
+            toks = [i for i, t in enumerate(norm.tokens) if t.hashtag == index] or [norm.token_index(0)]
+            hits.append(hit_from_term(term, toks[0], toks[-1], tag.start, tag.end))
+        return hits
+
+    def _emoji_hits(self, norm: NormalizedText) -> list[Hit]:
+        hits = []
+        starts = [t.start for t in norm.tokens]
+        for number, start, end, term in find_emoji_signals(norm.original):
+            pos = sum(1 for s in starts if s <= start)
+            tok = max(0, pos - 1) if pos else 0
+            hits.append(Hit("emoji", term, tok, max(tok, pos - 1 if pos else 0), start, end, number=number))
+        return hits
+
+    def _number_value(self, word: str) -> int | None:
+        if word.isdigit() and len(word) <= 2:
+            value = int(word)
+        else:
+            value = _NUMBER_WORDS.get(word, 0)
+        return value if 1 <= value <= self._max_number else None
+
+    def _number_hits(self, norm: NormalizedText) -> list[Hit]:
+        hits = []
+        words = [t.norm for t in norm.tokens]
+        for i, word in enumerate(words):
+            value = self._number_value(word)
+            if value is None:
+                continue
+            prev = words[i - 1] if i >= 1 else ""
+            prev2 = words[i - 2] if i >= 2 else ""
+            start_tok = i
+            if prev == "urut" and prev2 == "nomor":
+                kind, start_tok, term = "number_explicit", i - 2, f"nomor urut {value}"
+            elif prev in _BALLOT_WORDS or (prev == "nomor" and prev2 in _BALLOT_WORDS):
+                noun = prev if prev != "nomor" else prev2
+                kind = "number" if noun in _CALL_WORDS else "number_explicit"
+                if kind == "number":  # the verb stays a separate call match
+                    start_tok, term = (i - 1, f"nomor {value}") if prev == "nomor" else (i, str(value))
+                else:
+                    start_tok = i - 1 if prev != "nomor" else i - 2
+                    term = f"{prev} {value}" if prev != "nomor" else f"{prev2} nomor {value}"
+            elif prev == "nomor":
+                kind, start_tok, term = "number", i - 1, f"nomor {value}"
+            elif len(word) == 2 and word.startswith("0"):
+                kind, term = "number", word
+            else:
+                continue
+            start, end = norm.original_span(start_tok, i)
+            hits.append(Hit(kind, term, start_tok, i, start, end, number=value))
+        return hits
+
+    def _stem(self, word: str) -> str:
+        # the cache only memoises a pure function; it never changes a result
+        stem = self._stem_cache.get(word)
+        if stem is None:
+            stem = self._stemmer.stem(word)
+            if len(self._stem_cache) < 50_000:
+                self._stem_cache[word] = stem
+        return stem
+
+    def _verb_hits(self, norm: NormalizedText, hits: list[Hit]) -> list[Hit]:
+        covered = {i for h in hits if h.kind in ("call", "call_phrase", "support", "campaign", "neutral")
+                   for i in range(h.t0, h.t1 + 1)}
+        out = []
+        for i, tok in enumerate(norm.tokens):
+            word = tok.norm
+            if i in covered or len(word) < 5 or not word.isalpha() or word in self.lexicon.call_roots:
+                continue
+            if not any(f in word for f in self._fragments):
+                continue
+            bare = word.removesuffix("nya").removesuffix("ku").removesuffix("mu")
+            if bare.endswith("an") and not bare.endswith("kan") or bare.startswith(_NOUN_PREFIXES) and bare.endswith("an"):
+                continue  # nouns (pencoblosan, pilihan, kemenangan) are not calls
+            root = self._stem(word)
+            if root in self._call_terms:
+                hit = hit_from_term(self._call_terms[root], i, i, tok.start, tok.end)
+                hit.term = root
+                out.append(hit)
+        return out
+
+    # -- output ----------------------------------------------------------------------
+
+    def _to_match(self, hit: Hit) -> Match:
+        candidate = None
+        if hit.candidate_key:
+            cand = self.lexicon.candidate(*hit.candidate_key)
+            candidate = cand.pair if cand else None
+        category = "neutral" if hit.ignored or hit.kind == "neutral" else _CATEGORY[hit.kind]
+        term = hit.term
+        if hit.kind == "emoji" or hit.kind.startswith("number"):
+            term = hit.term
+        return Match(term, category, hit.start, hit.end, hit.reason, hit.election, candidate)

@@ -1,0 +1,301 @@
+"""Scoring of raw lexicon hits: neutralising contexts, corroboration, proximity, periods.
+
+The model (documented in docs/lexicon.md):
+
+* targets point at a candidate, party or ballot number. Strong targets count alone
+  (pair name, hashtag, slogan, full name, strong gesture phrase); medium ones count less
+  (alias, party, explicit "nomor urut N"); weak ones (ambiguous words, acronyms written
+  in capitals, weak slogans, bare numbers, gesture emoji) count only when corroborated;
+* calls (coblos, pilih, dukung, ...) and support phrases add a bonus only when near a
+  counted target; election terms (paslon, capres) corroborate weak targets;
+* neutralising contexts switch classes of signals off within a window;
+* targets of an election whose campaign period contains the post's time weigh more.
+"""
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from alerts.lexicon import Lexicon, Term
+
+WEIGHTS = {
+    "pair": 3.0, "hashtag": 3.0, "slogan": 3.0, "name": 2.5, "gesture_strong": 2.0,
+    "alias": 1.5, "party": 1.5, "number_explicit": 1.0,
+}
+WEAK_KINDS = frozenset({"ambiguous", "acronym", "weak_slogan", "party_ambiguous", "number", "gesture", "emoji"})
+NUMBER_KINDS = frozenset({"number", "number_explicit", "gesture", "gesture_strong", "emoji"})
+CANDIDATE_KINDS = frozenset({"pair", "hashtag", "slogan", "name", "alias", "ambiguous", "acronym", "weak_slogan"})
+PARTY_KINDS = frozenset({"party", "party_ambiguous"})
+CALL_KINDS = frozenset({"call", "call_phrase", "support"})
+WEAK_WEIGHT = 1.0
+TITLE_WEIGHT = 0.5
+BONUS = {"call": 2.0, "call_phrase": 2.0, "support": 1.5}
+CAMPAIGN_BONUS = 0.5
+MAX_BONUS = 4.0
+MAX_CAMPAIGN_BONUS = 1.0
+NEAR = 6  # tokens between a call and its target
+CORROBORATE_NEAR = 8  # tokens between an election term and a weak target
+IN_CAMPAIGN_FACTOR = 1.5
+LOCAL_OFFSET = datetime.timedelta(hours=8)  # campaign days are WITA days
+
+_SUPPRESS_CLASS = {
+    "call": "call", "call_phrase": "call", "support": "call", "campaign": "campaign",
+    "ambiguous": "weak", "acronym": "weak", "weak_slogan": "weak", "party_ambiguous": "weak",
+    "name": "title", "alias": "title",
+}
+
+
+@dataclass
+class Hit:
+    """One raw match before scoring; ``t0``..``t1`` are token indices (inclusive)."""
+
+    kind: str
+    term: str
+    t0: int
+    t1: int
+    start: int
+    end: int
+    election: str | None = None
+    number: int | None = None  # candidate, party or signalled ballot number
+    party: str | None = None
+    context: str | None = None
+    upper: bool = False
+    weight: float = 0.0
+    reason: str = ""
+    ignored: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def candidate_key(self) -> tuple[str, int] | None:
+        if self.kind in CANDIDATE_KINDS and self.election and self.number is not None:
+            return (self.election, self.number)
+        return None
+
+    def distance(self, other: "Hit") -> int:
+        if self.t1 < other.t0:
+            return other.t0 - self.t1
+        if other.t1 < self.t0:
+            return self.t0 - other.t1
+        return 0
+
+
+def hit_from_term(term: Term, t0: int, t1: int, start: int, end: int, upper: bool = False) -> Hit:
+    kind = term.kind
+    if kind == "gesture" and term.strong:
+        kind = "gesture_strong"
+    return Hit(kind, term.text, t0, t1, start, end, term.election, term.number, term.party,
+               term.context, upper)
+
+
+def drop_contained(hits: list[Hit]) -> list[Hit]:
+    """Drop hits inside a longer hit about the same thing ("Prabowo" in "Prabowo Subianto")."""
+    order = sorted(hits, key=lambda h: (-(h.t1 - h.t0), -(h.end - h.start)))
+    kept: list[Hit] = []
+    for hit in order:
+        if hit.kind != "neutral" and any(
+            k.kind != "neutral" and k.t0 <= hit.t0 and hit.t1 <= k.t1 and k.start <= hit.start and hit.end <= k.end
+            and (k.t1 - k.t0, k.end - k.start) != (hit.t1 - hit.t0, hit.end - hit.start)
+            and _same_subject(k, hit)
+            for k in kept
+        ):
+            continue
+        kept.append(hit)
+    return sorted(kept, key=lambda h: (h.start, h.end))
+
+
+def _same_subject(outer: Hit, inner: Hit) -> bool:
+    if inner.kind in ("campaign", "call_phrase", "support", "call"):
+        return True
+    if inner.candidate_key is not None:
+        return inner.candidate_key == outer.candidate_key
+    if inner.party is not None:
+        return inner.party == outer.party
+    if inner.kind in NUMBER_KINDS:
+        return outer.kind in NUMBER_KINDS or outer.candidate_key is not None
+    return False
+
+
+class Scorer:
+    """Scores the hits of one post; holds no state between posts."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self._party_candidates: dict[str, set[tuple[str, int]]] = {}
+        for election in lexicon.elections:
+            for cand in election.candidates:
+                for pid in cand.parties:
+                    self._party_candidates.setdefault(pid, set()).add((election.id, cand.number))
+        self._elections = {e.id: e for e in lexicon.elections}
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _describe(self, hit: Hit) -> str:
+        election = self._elections.get(hit.election or "")
+        if hit.candidate_key and election:
+            cand = self.lexicon.candidate(election.id, hit.number or 0)
+            pair = cand.pair if cand else "?"
+            return f"calon no. {hit.number} {election.name} ({pair})"
+        if hit.party:
+            return f"partai {hit.term} (no. {hit.number})" if hit.number else f"partai {hit.term}"
+        if hit.number is not None:
+            return f"nomor {hit.number}"
+        return hit.term
+
+    def _agrees(self, a: Hit, b: Hit) -> bool:
+        """True when two targets point at the same candidate, party or number."""
+        if a is b or a.term == b.term:
+            return False
+        ka, kb = a.candidate_key, b.candidate_key
+        if ka and kb:
+            return ka == kb
+        if ka and b.kind in NUMBER_KINDS:
+            return ka[1] == b.number
+        if kb and a.kind in NUMBER_KINDS:
+            return kb[1] == a.number
+        if a.kind in NUMBER_KINDS and b.kind in NUMBER_KINDS:
+            return a.number == b.number
+        if a.party and kb:
+            return kb in self._party_candidates.get(a.party, set())
+        if b.party and ka:
+            return ka in self._party_candidates.get(b.party, set())
+        if a.party and b.party:
+            return a.party == b.party
+        return False
+
+    # -- the model ---------------------------------------------------------------
+
+    def score(self, hits: list[Hit], n_tokens: int, mostly_caps: bool,
+              when: datetime.datetime | None) -> tuple[float, list[Hit], list[str]]:
+        """Weigh ``hits`` in place; return (score, hits, election ids by relevance)."""
+        neutral = [h for h in hits if h.kind == "neutral"]
+        live = [h for h in hits if h.kind != "neutral"]
+        suppressed: dict[int, str] = {}
+        for i, hit in enumerate(live):
+            cls = "number" if hit.kind in NUMBER_KINDS else _SUPPRESS_CLASS.get(hit.kind)
+            for ctx in neutral:
+                rule = self.lexicon.neutral[ctx.context or ""]
+                if cls in rule.suppresses and (rule.window == 0 or hit.distance(ctx) <= rule.window):
+                    suppressed[i] = rule.reason
+                    break
+            if hit.kind == "neutral":
+                continue
+        targets: list[Hit] = []
+        for i, hit in enumerate(live):
+            reason = suppressed.get(i)
+            if reason and _SUPPRESS_CLASS.get(hit.kind) != "title":
+                hit.ignored = True
+                hit.reason = f"'{hit.term}' tidak dihitung: {reason}"
+            elif hit.kind == "acronym" and (not hit.upper or mostly_caps):
+                hit.ignored = True
+                hit.reason = f"'{hit.term}' bukan huruf kapital: kata biasa, bukan singkatan pasangan"
+            elif hit.kind not in CALL_KINDS and hit.kind != "campaign":
+                if reason:
+                    hit.notes.append(reason)
+                targets.append(hit)
+        campaign = [h for h in live if h.kind == "campaign" and not h.ignored]
+        calls = [h for h in live if h.kind in CALL_KINDS and not h.ignored]
+        for hit in targets:
+            if hit.kind not in WEAK_KINDS:
+                hit.weight = WEIGHTS[hit.kind]
+                continue
+            support = [o for o in targets if not o.ignored and self._agrees(hit, o)]
+            support += [c for c in campaign if c.distance(hit) <= CORROBORATE_NEAR]
+            if hit.kind in NUMBER_KINDS:
+                support += [c for c in calls if c.distance(hit) <= NEAR]
+            if support:
+                hit.weight = WEAK_WEIGHT
+                hit.notes.append(f"dikuatkan oleh '{support[0].term}'")
+            else:
+                hit.ignored = True
+                hit.reason = f"'{hit.term}' sinyal lemah/ambigu tanpa penguat: tidak dihitung"
+        # office titles: a name next to "Bupati"/"Presiden" is news unless something else is there
+        counted = [h for h in targets if h.weight > 0]
+        bonus = 0.0
+        for call in calls:
+            near = [t for t in counted if t.distance(call) <= NEAR]
+            if near:
+                gain = min(BONUS[call.kind], MAX_BONUS - bonus)
+                bonus += gain
+                call.weight = gain
+                call.reason = f"ajakan/dukungan '{call.term}' dekat {self._describe(near[0])}"
+            else:
+                call.ignored = True
+                call.reason = f"ajakan '{call.term}' tanpa calon/nomor/partai di dekatnya: tidak dihitung"
+        titled = [h for h in counted if h.notes and h.kind in ("name", "alias")]
+        strong_other = any(h.kind in ("pair", "hashtag", "slogan", "number_explicit", "gesture_strong")
+                           for h in counted)
+        for hit in titled:
+            if bonus == 0 and not strong_other:
+                hit.weight = TITLE_WEIGHT
+        cbonus = 0.0
+        for term in campaign:
+            if counted and cbonus < MAX_CAMPAIGN_BONUS and any(t.distance(term) <= CORROBORATE_NEAR for t in counted):
+                term.weight = CAMPAIGN_BONUS
+                cbonus += CAMPAIGN_BONUS
+                term.reason = f"istilah pemilu '{term.term}' dekat calon/nomor"
+            else:
+                term.reason = f"istilah pemilu '{term.term}' (hanya penguat)"
+                term.ignored = term.weight == 0 and not any(t.distance(term) <= CORROBORATE_NEAR for t in targets)
+        # attribution and campaign periods
+        elections = self._attribute(counted)
+        active = self._active(when)
+        total = bonus + cbonus
+        for hit in counted:
+            factor = 1.0
+            if hit.election and hit.election in active:
+                factor = IN_CAMPAIGN_FACTOR
+            elif hit.election is None and active:
+                factor = IN_CAMPAIGN_FACTOR
+            hit.weight *= factor
+            total += hit.weight
+            if not hit.reason:
+                hit.reason = self._target_reason(hit)
+            if factor > 1:
+                hit.reason += " (dalam masa kampanye)"
+        for ctx in neutral:
+            rule = self.lexicon.neutral[ctx.context or ""]
+            ctx.reason = f"konteks penetral: {rule.reason}"
+        order = elections or [e for e in self.lexicon.elections if e.id in active and total > 0 and any(
+            h.kind in NUMBER_KINDS for h in counted)]
+        ids = [e if isinstance(e, str) else e.id for e in order]
+        return round(total, 2), hits, ids
+
+    def _target_reason(self, hit: Hit) -> str:
+        what = self._describe(hit)
+        labels = {
+            "name": f"nama lengkap {what}", "pair": f"nama pasangan {what}", "alias": f"nama panggilan {what}",
+            "hashtag": f"tagar kampanye {what}", "slogan": f"jargon/slogan {what}",
+            "ambiguous": f"'{hit.term}' (ambigu) merujuk {what}", "acronym": f"singkatan pasangan (kapital) {what}",
+            "weak_slogan": f"jargon umum '{hit.term}' merujuk {what}", "party": f"nama {what}",
+            "party_ambiguous": f"'{hit.term}' merujuk {what}", "number_explicit": f"nomor urut {hit.number}",
+            "number": f"nomor {hit.number}", "gesture": f"sebutan gestur {hit.number} jari",
+            "gesture_strong": f"salam/gestur kampanye {hit.number} jari", "emoji": f"emoji/gestur angka {hit.number}",
+        }
+        reason = labels.get(hit.kind, what)
+        if hit.notes:
+            reason += "; " + "; ".join(hit.notes)
+        return reason
+
+    def _attribute(self, counted: list[Hit]) -> list[str]:
+        weights: dict[str, float] = {}
+        for hit in counted:
+            if hit.election:
+                weights[hit.election] = weights.get(hit.election, 0.0) + hit.weight
+        ranked = sorted(weights, key=lambda e: -weights[e])
+        if len(ranked) >= 1:
+            # numbers and gestures: attribute to the best election if one has a candidate with that number
+            for hit in counted:
+                if hit.kind in NUMBER_KINDS and hit.election is None:
+                    for eid in ranked:
+                        if self.lexicon.candidate(eid, hit.number or 0):
+                            hit.election = eid
+                            break
+        return ranked
+
+    def _active(self, when: datetime.datetime | None) -> set[str]:
+        if when is None:
+            return set()
+        if when.tzinfo is not None:
+            when = when.astimezone(datetime.timezone.utc)
+        day = (when.replace(tzinfo=None) + LOCAL_OFFSET).date()
+        return {e.id for e in self.lexicon.elections if e.in_campaign(day)}
