@@ -1,0 +1,127 @@
+"""The composition root: build every service from a validated config.
+
+Nothing else in Pantau reads the config to construct its own collaborators;
+they receive them from here (and tests build them the same way with local
+parts).
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from alerts.detect import DEFAULT_THRESHOLDS, Detector, Thresholds
+from alerts.lexicon import check_lexicon, load_lexicon
+from alerts.outbox import Outbox
+from alerts.problems import Problem
+from alerts.timeutil import parse_duration
+
+from . import __version__
+from .config import Config, check_config
+from .models import Person
+from .pipeline import Services
+from .platforms import get_adapter
+from .platforms.base import FetchMode
+from .store import FindingStore, PostStore, prepare_storage
+from .watchlist import check_watchlists, load_watchlists
+
+log = logging.getLogger(__name__)
+
+
+def thresholds(config: Config) -> Thresholds:
+    d = config.detector
+    return Thresholds(
+        low=d.low if d.low is not None else DEFAULT_THRESHOLDS.low,
+        medium=d.medium if d.medium is not None else DEFAULT_THRESHOLDS.medium,
+        high=d.high if d.high is not None else DEFAULT_THRESHOLDS.high,
+    )
+
+
+def build_detector(config: Config) -> Detector:
+    return Detector(load_lexicon(config.lexicon_files()), thresholds(config))
+
+
+def load_people(config: Config) -> list[Person]:
+    return load_watchlists(config.watchlist_files())
+
+
+def check_everything(config_path) -> list[Problem]:
+    """Every problem in the config, the watchlists and the lexicon files."""
+    config, problems = check_config(config_path)
+    if config is None:
+        return problems
+    files = config.watchlist_files()
+    _people, wl_problems = check_watchlists(files)
+    problems += wl_problems
+    lexicon_files = config.lexicon_files()
+    if not lexicon_files:
+        problems.append(Problem(str(config.path), "lexicon.paths",
+                                "no lexicon file matches these globs; the detector would find nothing"))
+    problems += check_lexicon(lexicon_files)
+    t = thresholds(config)
+    if not (t.low <= t.medium <= t.high):
+        problems.append(Problem(str(config.path), "detector",
+                                f"thresholds must rise: low ({t.low}) <= medium ({t.medium}) <= high ({t.high})"))
+    return problems
+
+
+def needs_browser(people: list[Person]) -> bool:
+    return any(get_adapter(a.platform).mode == FetchMode.BROWSER for p in people for a in p.accounts)
+
+
+@dataclass
+class Runtime:
+    config: Config
+    services: Services
+    people: list[Person]
+
+
+@asynccontextmanager
+async def open_runtime(config: Config, *, people: list[Person] | None = None,
+                       browser: bool | None = None) -> AsyncIterator[Runtime]:
+    """Services for ``config``; closes the browser and HTTP client afterwards."""
+    from .fetch.browser import Browser
+    from .fetch.http import HttpFetcher
+    from .fetch.politeness import HostGate
+    from .health import HealthBook
+
+    layout = prepare_storage(config.storage_dir)
+    people = load_people(config) if people is None else people
+    gate = HostGate(per_host_concurrency=config.http.per_host_concurrency,
+                    min_delay=parse_duration(config.http.min_delay))
+    http = HttpFetcher(user_agent=config.http.user_agent, timeout=parse_duration(config.http.timeout),
+                       retries=config.http.retries, gate=gate)
+    want_browser = browser if browser is not None else (needs_browser(people) or config.evidence.screenshot)
+    chromium = None
+    if want_browser:
+        chromium = Browser(executable=config.browser.executable, headless=config.browser.headless,
+                           args=config.browser.args, max_pages=config.browser.max_pages,
+                           page_timeout=parse_duration(config.browser.page_timeout),
+                           sessions_dir=layout["sessions"], gate=gate)
+    evidence = None
+    if config.evidence.enabled:
+        try:
+            from .evidence import EvidenceRecorder
+        except ImportError:  # evidence module not present in this build
+            EvidenceRecorder = None  # type: ignore[assignment]
+        if EvidenceRecorder is not None:
+            evidence = EvidenceRecorder(layout["evidence"], browser=chromium if config.evidence.screenshot else None,
+                                        timeout=parse_duration(config.evidence.timeout), version=__version__)
+    services = Services(
+        posts=PostStore(layout["root"]),
+        findings=FindingStore(layout["findings"]),
+        detector=build_detector(config),
+        outbox=Outbox(layout["outbox"], config.alerts),
+        health=HealthBook(layout["health"], threshold=config.health.failure_threshold),
+        http=http,
+        browser=chromium,
+        evidence=evidence,
+        run_timeout=parse_duration(config.schedule.run_timeout),
+    )
+    try:
+        yield Runtime(config=config, services=services, people=people)
+    finally:
+        await http.aclose()
+        if chromium is not None:
+            await chromium.close()

@@ -1,0 +1,388 @@
+"""The ``pantau`` command line (staff-facing messages in Indonesian).
+
+Contract (other tools rely on these names): ``pantau [--config PATH] COMMAND``
+with ``check``, ``once [--json]``, ``run``, ``detect``, ``findings list [--json]``
+and the commands added by later issues.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from alerts.problems import ProblemsError
+from alerts.secrets import MaskingFilter, mask
+
+from . import __version__
+from .config import Config, default_config_path, load_config
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Pantau: pemantauan netralitas ASN di media sosial untuk Bawaslu.")
+findings_app = typer.Typer(no_args_is_help=True, help="Temuan: daftar, tinjau, ekspor.")
+alerts_app = typer.Typer(no_args_is_help=True, help="Pengiriman peringatan (outbox).")
+app.add_typer(findings_app, name="findings")
+app.add_typer(alerts_app, name="alerts")
+
+log = logging.getLogger("pantau")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """One line per event on stderr (journald adds the time); secrets masked."""
+    root = logging.getLogger()
+    if any(getattr(h, "_pantau", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler._pantau = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskingFilter())
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for noisy in ("apscheduler", "httpx", "httpcore", "asyncio", "mail.log"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class State:
+    config_path: Path = Path("config.toml")
+    verbose: bool = False
+
+
+STATE = State()
+
+
+@app.callback()
+def _main(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Berkas konfigurasi (default: $PANTAU_CONFIG, lalu ./config.toml)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log lebih rinci."),
+) -> None:
+    STATE.config_path = config or default_config_path()
+    STATE.verbose = verbose
+
+
+def fail(message: str, code: int = 1) -> "typer.Exit":
+    typer.echo(mask(message), err=True)
+    return typer.Exit(code)
+
+
+def get_config() -> Config:
+    try:
+        return load_config(STATE.config_path)
+    except ProblemsError as exc:
+        for problem in exc.problems:
+            typer.echo(mask(str(problem)), err=True)
+        typer.echo(f"Konfigurasi tidak valid: {len(exc.problems)} masalah. Jalankan `pantau check`.", err=True)
+        raise typer.Exit(1)
+
+
+def out_json(obj: object) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=None))
+
+
+@app.command()
+def version() -> None:
+    """Versi Pantau."""
+    typer.echo(__version__)
+
+
+@app.command()
+def check() -> None:
+    """Periksa konfigurasi, semua daftar pantau dan semua berkas leksikon."""
+    from .app import check_everything
+
+    problems = check_everything(STATE.config_path)
+    for problem in problems:
+        typer.echo(mask(str(problem)))
+    if problems:
+        typer.echo(f"{len(problems)} masalah ditemukan.", err=True)
+        raise typer.Exit(1)
+    typer.echo("Semua berkas valid.")
+
+
+@app.command()
+def once(as_json: bool = typer.Option(False, "--json", help="Cetak ringkasan sebagai JSON.")) -> None:
+    """Jalankan satu siklus penuh atas semua akun sekarang, lalu keluar."""
+    setup_logging(STATE.verbose)
+    config = get_config()
+    summary = asyncio.run(_once(config))
+    if as_json:
+        out_json(summary)
+        return
+    typer.echo(
+        f"Akun: {summary['accounts']} (berhasil {summary['fetched']}, gagal {summary['failed']}); "
+        f"postingan baru {summary['new']}, diubah {summary['edited']}, dihapus {summary['deleted']}; "
+        f"temuan {summary['findings']}; peringatan terkirim {summary['alerts_sent']}.")
+    for err in summary["errors"]:
+        typer.echo(f"  GAGAL {err['account']}: {mask(err['error'])}")
+
+
+async def _once(config: Config) -> dict:
+    from .app import open_runtime
+    from .pipeline import run_cycle
+    from .status import record_cycle
+
+    async with open_runtime(config) as rt:
+        cycle = await run_cycle(rt.services, rt.people, concurrency=config.schedule.concurrency)
+        record_cycle(config.storage_dir, cycle, rt.services)
+        return cycle.summary()
+
+
+@app.command()
+def run() -> None:
+    """Jalankan daemon di latar depan (berhenti dengan SIGTERM/SIGINT)."""
+    setup_logging(STATE.verbose)
+    from .daemon import run_daemon
+
+    code = run_daemon(STATE.config_path)
+    raise typer.Exit(code)
+
+
+@app.command()
+def detect() -> None:
+    """Baca baris JSON {"id","text"} dari stdin, tulis hasil deteksi per baris."""
+    from alerts.detect import severity_at_least
+    from alerts.timeutil import parse_iso
+
+    from .app import build_detector
+
+    config = get_config()
+    detector = build_detector(config)
+    minimum = config.alerts.min_severity
+    for lineno, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+            published = parse_iso(item.get("published")) if item.get("published") else None
+        except (ValueError, KeyError, TypeError) as exc:
+            typer.echo(f"stdin: baris {lineno}: bukan JSON {{\"id\", \"text\"}} yang valid ({exc})", err=True)
+            out_json({"id": None, "line": lineno, "error": str(exc)})
+            continue
+        detection = detector.detect(text, published)
+        out_json({
+            "id": item.get("id"),
+            "alert": severity_at_least(detection.severity, minimum),
+            "severity": detection.severity,
+            "score": detection.score,
+            "matches": [m.to_json() for m in detection.matches],
+            "elections": list(detection.elections),
+        })
+        sys.stdout.flush()
+
+
+@findings_app.command("list")
+def findings_list(
+    as_json: bool = typer.Option(False, "--json", help="Cetak sebagai larik JSON."),
+    status: Optional[str] = typer.Option(None, "--status", help="Hanya status ini: new, confirmed, dismissed."),
+) -> None:
+    """Daftar temuan."""
+    from alerts.timeutil import fmt_wita
+
+    from .store import FindingStore, storage_layout
+
+    config = get_config()
+    store = FindingStore(storage_layout(config.storage_dir)["findings"])
+    items = [f for f in store.all() if status is None or f.get("status") == status]
+    if as_json:
+        out_json([finding_summary(f) for f in items])
+        return
+    if not items:
+        typer.echo("Belum ada temuan.")
+        return
+    for f in items:
+        p = f["person"]
+        typer.echo(f"{f['id']}  [{f['status']}] {f['severity'].upper():6} {p['name']} ({p['unit']}) "
+                   f"{f['platform']}  dilihat {fmt_wita(f['first_seen'])}  {', '.join(f.get('terms', []))}")
+        typer.echo(f"    {f['post_url']}")
+
+
+def finding_summary(f: dict) -> dict:
+    return {
+        "id": f["id"],
+        "person": f["person"]["name"],
+        "nip": f["person"]["nip"],
+        "position": f["person"]["position"],
+        "unit": f["person"]["unit"],
+        "platform": f["platform"],
+        "account_url": f["account_url"],
+        "post_url": f["post_url"],
+        "post_id": f["post_id"],
+        "published": f.get("published"),
+        "severity": f["severity"],
+        "score": f.get("score"),
+        "matches": f.get("terms", []),
+        "elections": f.get("elections", []),
+        "first_seen": f["first_seen"],
+        "deadline": f.get("deadline"),
+        "first_scan": f.get("first_scan", False),
+        "status": f["status"],
+        "post_deleted_at": f.get("post_deleted_at"),
+    }
+
+
+@app.command()
+def demo(
+    folder: Path = typer.Option(Path(".pantau-demo"), "--dir", help="Folder kerja demo (dihapus dan dibuat ulang)."),
+) -> None:
+    """Demo lengkap tanpa internet: situs lokal, server surel lokal, tiga siklus."""
+    setup_logging(STATE.verbose)
+    logging.getLogger().setLevel(logging.WARNING if not STATE.verbose else logging.DEBUG)
+    from .demo.run import run_demo
+
+    raise typer.Exit(run_demo(folder.resolve(), echo=typer.echo))
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Cetak sebagai JSON.")) -> None:
+    """Keadaan daemon dari disk: siklus terakhir/berikutnya, kesehatan akun, outbox."""
+    from .app import load_people
+    from .status import build_status, format_status
+
+    config = get_config()
+    try:
+        people = load_people(config)
+    except ProblemsError:
+        people = []
+    result = build_status(config, people)
+    if as_json:
+        out_json(result)
+    else:
+        typer.echo(format_status(result))
+
+
+@app.command()
+def parse(
+    file: Path = typer.Argument(..., help="Halaman tersimpan (HTML, XML atau JSON)."),
+    platform: str = typer.Option(..., "--platform", "-p", help="Nama platform, mis. telegram."),
+    url: Optional[str] = typer.Option(None, "--url", help="URL asal halaman (untuk tautan relatif)."),
+    as_json: bool = typer.Option(False, "--json", help="Cetak sebagai JSON."),
+) -> None:
+    """Urai halaman tersimpan tanpa jaringan (exit 0: ada postingan, 3: vonis kesehatan)."""
+    from .parsing import format_result, parse_file
+
+    try:
+        result = parse_file(platform, file, url=url)
+    except (KeyError, FileNotFoundError, ValueError) as exc:
+        raise fail(f"{file}: {exc.args[0] if exc.args else exc}")
+    typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1) if as_json else format_result(result))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def probe(
+    url: str = typer.Argument(..., help="URL akun yang akan diambil sekarang."),
+    platform: Optional[str] = typer.Option(None, "--platform", "-p", help="Nama platform (default: dari host)."),
+    as_json: bool = typer.Option(False, "--json", help="Cetak sebagai JSON."),
+) -> None:
+    """Ambil satu akun sekarang dan tampilkan postingan atau vonis kesehatannya."""
+    setup_logging(STATE.verbose)
+    config = get_config()
+    result = asyncio.run(_probe(config, url, platform))
+    typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1) if as_json else _format_probe(result))
+    raise typer.Exit(result.exit_code)
+
+
+def _format_probe(result: object) -> str:
+    from .parsing import format_result
+
+    return format_result(result)
+
+
+async def _probe(config: Config, url: str, platform: Optional[str]):
+    from .app import open_runtime
+    from .parsing import probe as probe_url
+
+    async with open_runtime(config, people=[], browser=True) as rt:
+        return await probe_url(url, platform, rt.services.http, rt.services.browser)
+
+
+@app.command()
+def login(platform: str = typer.Argument(..., help="facebook, instagram, tiktok atau x.")) -> None:
+    """Buka browser terlihat untuk login sekali dengan akun pemantau; sesi disimpan (hanya pengguna layanan)."""
+    from .platforms import ADAPTERS
+
+    config = get_config()
+    urls = {"facebook": "https://www.facebook.com/login", "instagram": "https://www.instagram.com/accounts/login/",
+            "tiktok": "https://www.tiktok.com/login", "x": "https://x.com/i/flow/login"}
+    if platform not in ADAPTERS or not ADAPTERS[platform].needs_session:
+        raise fail(f"platform {platform!r} tidak memakai sesi login; pilihan: {', '.join(sorted(urls))}")
+    typer.echo("Browser akan terbuka. Login dengan akun pemantau khusus, lalu TUTUP jendela browser.")
+    path = asyncio.run(_login(config, platform, urls[platform]))
+    typer.echo(f"Sesi {platform} disimpan di {path} (hanya dapat dibaca pengguna layanan).")
+
+
+async def _login(config: Config, platform: str, url: str) -> Path:
+    from .fetch.browser import Browser
+    from .store import prepare_storage
+
+    layout = prepare_storage(config.storage_dir)
+    browser = Browser(executable=config.browser.executable, headless=False, sessions_dir=layout["sessions"])
+    try:
+        return await browser.login(platform, url)
+    finally:
+        await browser.close()
+
+
+def _outbox(config: Config):
+    from alerts.outbox import Outbox
+
+    from .store import prepare_storage
+
+    return Outbox(prepare_storage(config.storage_dir)["outbox"], config.alerts)
+
+
+@alerts_app.command("test")
+def alerts_test() -> None:
+    """Kirim pesan uji ke setiap kanal dan laporkan hasil masing-masing."""
+    setup_logging(STATE.verbose)
+    config = get_config()
+    results = _outbox(config).send_test()
+    failed = 0
+    for r in results:
+        failed += 0 if r["ok"] else 1
+        typer.echo(f"{'OK   ' if r['ok'] else 'GAGAL'} {r['channel']}" + ("" if r["ok"] else f": {mask(str(r.get('error')))}"))
+    if not results:
+        typer.echo("Belum ada kanal peringatan di [alerts] config.toml.")
+    raise typer.Exit(1 if failed or not results else 0)
+
+
+@alerts_app.command("pending")
+def alerts_pending(as_json: bool = typer.Option(False, "--json", help="Cetak sebagai JSON.")) -> None:
+    """Daftar peringatan yang menunggu dikirim, per kanal."""
+    from alerts.outbox import format_pending
+
+    config = get_config()
+    rows = _outbox(config).pending()
+    if as_json:
+        out_json(rows)
+    else:
+        typer.echo(format_pending(rows))
+
+
+@alerts_app.command("retry")
+def alerts_retry() -> None:
+    """Kirim sekarang semua peringatan yang sudah jatuh tempo."""
+    setup_logging(STATE.verbose)
+    config = get_config()
+    report = _outbox(config).deliver_due()
+    typer.echo(f"Terkirim {getattr(report, 'sent', 0)}, gagal {getattr(report, 'failed', 0)}, "
+               f"gagal permanen {getattr(report, 'dead', 0)}.")
+
+
+def main() -> None:  # console script
+    try:
+        app()
+    except ProblemsError as exc:  # pragma: no cover - last resort
+        for problem in exc.problems:
+            print(mask(str(problem)), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""The bundled offline demo: a local platform site and the demo runner."""

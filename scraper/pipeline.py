@@ -1,0 +1,346 @@
+"""One account's run: fetch -> parse -> diff -> detect -> evidence -> enqueue -> store.
+
+Order of writes (crash safety): evidence files, then the outbox (alerts are
+on disk before anything is marked done), then findings, then the account's
+shard. A crash anywhere leaves the shard as it was, so the next run sees the
+same posts as new again; finding and alert ids are deterministic and both
+stores ignore ids they already hold, so the rerun neither loses nor doubles
+anything.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from alerts.detect import Detection, Detector, severity_at_least
+from alerts.outbox import Alert, Outbox
+from alerts.timeutil import deadline, iso, utc_now
+
+from .diff import diff_posts
+from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
+from .health import empty_result_reason
+from .models import Account, Person, Post
+from .platforms import get_adapter
+from .platforms.base import Adapter, FetchMode, Page
+from .store import FindingStore, PostStore
+
+log = logging.getLogger(__name__)
+
+#: findings are recorded from this severity on; routing decides who is told
+RECORD_FROM = "low"
+EXCERPT_CHARS = 300
+
+
+@dataclass
+class Services:
+    """Everything a run needs, built once by the composition root (daemon/CLI)."""
+
+    posts: PostStore
+    findings: FindingStore
+    detector: Detector
+    outbox: Outbox
+    health: Any  # scraper.health.HealthBook
+    http: Any  # scraper.fetch.http.HttpFetcher
+    browser: Any  # scraper.fetch.browser.Browser (or None: no browser platforms)
+    evidence: Any = None  # scraper.evidence.EvidenceRecorder
+    clock: Callable[[], datetime] = utc_now
+    run_timeout: float = 300.0
+
+
+@dataclass
+class AccountResult:
+    account: Account
+    ok: bool = True
+    new: int = 0
+    edited: int = 0
+    deleted: int = 0
+    findings: int = 0
+    alerts: int = 0
+    error: str | None = None
+    state: str = "ok"
+
+    def to_error(self) -> dict[str, str]:
+        return {"account": self.account.url, "error": self.error or self.state}
+
+
+def finding_id(account: Account, post_id: str, detection: Detection) -> str:
+    """Same account, post and reason -> same id (never alerted twice)."""
+    reason = ",".join(sorted({f"{m.category}:{m.term}" for m in detection.matches if m.category != "neutral"}))
+    return hashlib.sha256(f"{account.key}|{post_id}|{reason}".encode()).hexdigest()[:16]
+
+
+def excerpt(text: str, detection: Detection, limit: int = EXCERPT_CHARS) -> str:
+    """The part of ``text`` around the first counted match, at most ``limit`` chars."""
+    flat = text.replace("\r", "")
+    if len(flat) <= limit:
+        return flat
+    starts = [m.start for m in detection.matches if m.category != "neutral"]
+    start = max(0, min(starts) - limit // 3) if starts else 0
+    cut = flat[start:start + limit]
+    return ("…" if start else "") + cut + ("…" if start + limit < len(flat) else "")
+
+
+def person_json(person: Person) -> dict[str, str]:
+    return {"name": person.name, "nip": person.nip, "position": person.position, "unit": person.unit}
+
+
+def build_finding(person: Person, account: Account, post: Post, detection: Detection, *,
+                  now: datetime, change: str, first_scan: bool) -> dict[str, Any]:
+    fid = finding_id(account, post.post_id, detection)
+    counted = [m for m in detection.matches if m.category != "neutral"]
+    return {
+        "id": fid,
+        "account_key": account.key,
+        "account_url": account.url,
+        "platform": account.platform,
+        "person": person_json(person),
+        "nip": person.nip,
+        "post_id": post.post_id,
+        "post_url": post.url,
+        "published": iso(post.published),
+        "first_seen": iso(now),
+        "deadline": iso(deadline(now)),
+        "severity": detection.severity,
+        "score": round(detection.score, 3),
+        "matches": [m.to_json() for m in detection.matches],
+        "terms": sorted({m.term for m in counted}),
+        "elections": list(detection.elections),
+        "text": post.text,
+        "excerpt": excerpt(post.text, detection),
+        "media": list(post.media),
+        "change": change,
+        "first_scan": first_scan,
+        "status": "new",
+        "review": [],
+        "post_deleted_at": None,
+        "evidence": None,
+    }
+
+
+def finding_alert(finding: dict[str, Any], election_names: dict[str, str]) -> Alert:
+    context = {k: finding.get(k) for k in (
+        "platform", "account_url", "post_url", "post_id", "published", "first_seen", "deadline",
+        "severity", "score", "matches", "terms", "excerpt", "first_scan", "change", "person")}
+    context["finding_id"] = finding["id"]
+    context["elections"] = [{"id": e, "name": election_names.get(e, e)} for e in finding.get("elections", [])]
+    evidence = finding.get("evidence") or {}
+    context["evidence"] = {"screenshot": evidence.get("screenshot"), "sha256": evidence.get("screenshot_sha256")}
+    attachments = [evidence["screenshot"]] if evidence.get("screenshot") else []
+    return Alert(id=f"finding:{finding['id']}", kind="finding", severity=finding["severity"],
+                 unit=finding["person"]["unit"], context=context, attachments=attachments,
+                 created=finding["first_seen"])
+
+
+def health_alert(event: Any, person: Person, account: Account) -> Alert:
+    kind = getattr(event, "kind", "failing")
+    since = getattr(event, "since", None)
+    since_s = since if isinstance(since, str) or since is None else iso(since)
+    context = {
+        "event": kind, "platform": account.platform, "account_url": account.url,
+        "person": person_json(person), "state": getattr(event, "state", ""),
+        "reason": getattr(event, "reason", ""), "since": since_s,
+        "failures": getattr(event, "failures", 0),
+    }
+    return Alert(id=f"health:{account.key}:{kind}:{since_s}", kind="health", severity="high",
+                 unit=person.unit, context=context, attachments=[], created=iso(utc_now()))
+
+
+async def _fetch(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any],
+                 url: str | None = None, conditional: bool = True) -> Page:
+    url = url or adapter.fetch_url(account, memo.get("resolved", {}))
+    if adapter.mode == FetchMode.BROWSER:
+        if services.browser is None:
+            raise FetchError("this platform needs the browser, which is not available")
+        return await services.browser.fetch_page(
+            url, wait_selector=adapter.wait_selector(account),
+            session_platform=account.platform if adapter.needs_session else None)
+    if not conditional:
+        return await services.http.get(url, headers=adapter.request_headers(account) or None)
+    return await services.http.get(url, headers=adapter.request_headers(account) or None,
+                                   etag=memo.get("etag"), last_modified=memo.get("last_modified"))
+
+
+async def _resolve(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any]) -> dict | None:
+    """Platforms that need a one-off lookup (YouTube @handle -> channel id)."""
+    url = adapter.needs_resolution(account, memo.get("resolved", {}))
+    if not url:
+        return None
+    page = await _fetch(services, adapter, account, memo, url=url, conditional=False)
+    resolved = dict(memo.get("resolved", {}))
+    resolved.update(adapter.parse_resolution(page))
+    return resolved
+
+
+async def process_account(services: Services, person: Person, account: Account) -> AccountResult:
+    """Run one account; never raises for account-level trouble."""
+    result = AccountResult(account=account)
+    try:
+        await asyncio.wait_for(_process(services, person, account, result), services.run_timeout)
+    except asyncio.TimeoutError:
+        _failed(services, person, account, result, "timeout",
+                f"run took longer than {services.run_timeout:.0f}s")
+    except RateLimited as exc:
+        _failed(services, person, account, result, "rate_limited", str(exc))
+    except HealthProblem as exc:
+        _failed(services, person, account, result, exc.state, exc.reason)
+    except FetchError as exc:
+        _failed(services, person, account, result, "network", str(exc))
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a bug must not stop the other accounts
+        log.exception("account %s (%s): unexpected error", account.url, person.name)
+        _failed(services, person, account, result, "error", f"{type(exc).__name__}: {exc}")
+    return result
+
+
+def _failed(services: Services, person: Person, account: Account, result: AccountResult,
+            state: str, reason: str) -> None:
+    result.ok, result.state, result.error = False, state, f"{state}: {reason}"
+    log.warning("account %s (%s): %s: %s", account.url, person.name, state, reason)
+    event = services.health.record_failure(account.key, state, reason, services.clock())
+    if event is not None:
+        services.outbox.enqueue(health_alert(event, person, account))
+
+
+async def _process(services: Services, person: Person, account: Account, result: AccountResult) -> None:
+    adapter = get_adapter(account.platform)
+    shard = services.posts.shard(account)
+    memo = shard.meta()
+    resolved = await _resolve(services, adapter, account, memo)
+    if resolved is not None:
+        memo["resolved"] = resolved
+        shard.update_meta({"resolved": resolved})
+
+    page = await _fetch(services, adapter, account, memo)
+    now = services.clock()
+    meta_update: dict[str, Any] = {}
+    etag = page.headers.get("etag") if page.headers else None
+    last_modified = page.headers.get("last-modified") if page.headers else None
+    if etag:
+        meta_update["etag"] = etag
+    if last_modified:
+        meta_update["last_modified"] = last_modified
+    if page.not_modified:
+        _succeeded(services, person, account, shard.listed_count())
+        return
+
+    posts = adapter.parse(page, account)
+    stored = shard.stored_for_diff()
+    listed_before = sum(1 for s in stored.values() if not s.deleted)
+    if not posts:
+        reason = empty_result_reason(services.health.get(account.key), 0)
+        if listed_before or reason:
+            raise LayoutChanged(reason or f"halaman tidak lagi menampilkan postingan (sebelumnya {listed_before}); "
+                                "kemungkinan tata letak berubah atau ada dinding login", url=page.final_url)
+
+    changes = diff_posts(stored, posts, now)
+    first_scan = not memo.get("scanned", False)
+    candidates = [(p, "new") for p in changes.new] + [(p, "edited") for p, _ in changes.edited]
+
+    findings: list[dict[str, Any]] = []
+    for post, change in candidates:
+        detection = services.detector.detect(post.text, post.published)
+        if severity_at_least(detection.severity, RECORD_FROM):
+            findings.append(build_finding(person, account, post, detection, now=now, change=change,
+                                          first_scan=first_scan))
+
+    known = services.findings.ids()
+    fresh = [f for f in findings if f["id"] not in known]
+    if fresh and services.evidence is not None:
+        posts_by_id = {p.post_id: p for p in posts}
+        for finding in fresh:
+            finding["evidence"] = await _capture(services, finding, posts_by_id[finding["post_id"]],
+                                                 page, adapter, account, person)
+
+    names = {e.id: e.name for e in getattr(services.detector, "lexicon", None).elections} \
+        if getattr(services.detector, "lexicon", None) is not None else {}
+    for finding in fresh:
+        if services.outbox.enqueue(finding_alert(finding, names)):
+            result.alerts += 1
+    services.findings.add_new(fresh)
+
+    deleted_ids = {s.post_id for s in changes.deleted}
+    if deleted_ids:
+        stamp = iso(now)
+        affected = {f["id"] for f in services.findings.all()
+                    if f.get("account_key") == account.key and f.get("post_id") in deleted_ids}
+        services.findings.update_many(affected, lambda doc: doc.update(post_deleted_at=doc.get("post_deleted_at") or stamp))
+
+    flagged: dict[str, list[str]] = {}
+    for f in findings:
+        flagged.setdefault(f["post_id"], []).append(f["id"])
+    meta_update["scanned"] = True
+    shard.apply(account, changes, now, meta_update, flagged)
+
+    result.new, result.edited, result.deleted = len(changes.new), len(changes.edited), len(changes.deleted)
+    result.findings = len(fresh)
+    _succeeded(services, person, account, len(posts))
+    if changes.new or changes.edited or changes.deleted or fresh:
+        log.info("account %s (%s): %d new, %d edited, %d deleted, %d findings", account.url, person.name,
+                 result.new, result.edited, result.deleted, result.findings)
+
+
+def _succeeded(services: Services, person: Person, account: Account, posts: int) -> None:
+    event = services.health.record_success(account.key, services.clock(), posts)
+    if event is not None:
+        services.outbox.enqueue(health_alert(event, person, account))
+
+
+async def _capture(services: Services, finding: dict[str, Any], post: Post, page: Page,
+                   adapter: Adapter, account: Account, person: Person) -> dict[str, Any]:
+    try:
+        return await services.evidence.capture(finding=finding, post=post, page=page, adapter=adapter,
+                                               account=account, person=person)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # evidence trouble must not cost the alert
+        log.warning("evidence for finding %s (%s): %s", finding["id"], account.url, exc)
+        return {"error": str(exc)}
+
+
+@dataclass
+class CycleResult:
+    results: list[AccountResult] = field(default_factory=list)
+    alerts_sent: int = 0
+    started: datetime | None = None
+    finished: datetime | None = None
+
+    def summary(self) -> dict[str, Any]:
+        failed = [r for r in self.results if not r.ok]
+        return {
+            "accounts": len(self.results),
+            "fetched": len(self.results) - len(failed),
+            "failed": len(failed),
+            "new": sum(r.new for r in self.results),
+            "edited": sum(r.edited for r in self.results),
+            "deleted": sum(r.deleted for r in self.results),
+            "findings": sum(r.findings for r in self.results),
+            "alerts_sent": self.alerts_sent,
+            "errors": [r.to_error() for r in failed],
+        }
+
+
+async def run_cycle(services: Services, people: list[Person], *, concurrency: int = 4) -> CycleResult:
+    """Every account of every person once, ``concurrency`` at a time, then deliver."""
+    cycle = CycleResult(started=services.clock())
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(person: Person, account: Account) -> AccountResult:
+        async with gate:
+            return await process_account(services, person, account)
+
+    tasks = [one(p, a) for p in people for a in p.accounts]
+    cycle.results = list(await asyncio.gather(*tasks))
+    cycle.alerts_sent = await deliver(services)
+    cycle.finished = services.clock()
+    return cycle
+
+
+async def deliver(services: Services) -> int:
+    """Send what is due in the outbox (in a worker thread); returns how many were sent."""
+    report = await asyncio.to_thread(services.outbox.deliver_due)
+    return int(getattr(report, "sent", 0))

@@ -1,0 +1,130 @@
+"""What the daemon is doing, written to disk so ``pantau status`` can read it."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alerts.timeutil import fmt_wita, iso, utc_now
+
+from . import __version__
+from .store import read_state, storage_layout, write_state
+
+
+def record_cycle(storage_dir: Path, cycle: Any, services: Any, *, next_cycle: datetime | None = None) -> dict:
+    """Merge the figures of a finished cycle into state.json."""
+    path = storage_layout(storage_dir)["state"]
+    state = read_state(path)
+    state.update({
+        "version": __version__,
+        "last_cycle": {
+            "started": iso(cycle.started),
+            "finished": iso(cycle.finished),
+            **{k: v for k, v in cycle.summary().items() if k != "errors"},
+            "errors": cycle.summary()["errors"][:50],
+        },
+        "updated": iso(utc_now()),
+    })
+    if next_cycle is not None:
+        state["next_cycle"] = iso(next_cycle)
+    write_state(path, state)
+    return state
+
+
+def record_daemon(storage_dir: Path, **fields: Any) -> dict:
+    """Daemon-level facts: pid, started, state (running/stopped), next_cycle, ..."""
+    path = storage_layout(storage_dir)["state"]
+    state = read_state(path)
+    state.update({k: (iso(v) if isinstance(v, datetime) else v) for k, v in fields.items()})
+    state["version"] = __version__
+    state["updated"] = iso(utc_now())
+    write_state(path, state)
+    return state
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def build_status(config: Any, people: list[Any] | None = None) -> dict[str, Any]:
+    """Everything ``pantau status`` shows, from the files on disk only."""
+    from alerts.outbox import Outbox
+
+    from .health import HealthBook
+
+    layout = storage_layout(config.storage_dir)
+    state = read_state(layout["state"])
+    book = HealthBook(layout["health"], threshold=config.health.failure_threshold)
+    names: dict[str, tuple[str, str, str]] = {}
+    for person in people or []:
+        for account in person.accounts:
+            names[account.key] = (person.name, account.platform, account.url)
+    accounts = []
+    for h in book.all():
+        data = h.to_json()
+        name, platform, url = names.get(h.key, ("", "", ""))
+        data.update({"person": name, "platform": platform, "url": url})
+        accounts.append(data)
+    accounts.sort(key=lambda d: (d.get("state") == "ok", d.get("person", ""), d.get("url", "")))
+    try:
+        outbox = Outbox(layout["outbox"], config.alerts).counts()
+    except Exception as exc:  # status must work even if the outbox is unreadable
+        outbox = {"error": str(exc)}
+    pid = state.get("pid")
+    return {
+        "version": __version__,
+        "daemon": {
+            "running": bool(state.get("state") == "running" and _alive(pid)),
+            "pid": pid,
+            "started": state.get("started"),
+            "state": state.get("state", "never started"),
+        },
+        "last_cycle": state.get("last_cycle"),
+        "next_cycle": state.get("next_cycle"),
+        "accounts": accounts,
+        "accounts_by_health": _by_health(accounts),
+        "watched_accounts": sum(len(p.accounts) for p in people or []),
+        "outbox": outbox,
+    }
+
+
+def _by_health(accounts: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for a in accounts:
+        counts[a.get("state", "ok")] = counts.get(a.get("state", "ok"), 0) + 1
+    return counts
+
+
+def format_status(status: dict[str, Any]) -> str:
+    d = status["daemon"]
+    lines = [f"Pantau {status['version']}",
+             f"Daemon: {'berjalan' if d['running'] else 'tidak berjalan'}"
+             + (f" (pid {d['pid']}, sejak {fmt_wita(d['started'])})" if d["running"] else "")]
+    last = status.get("last_cycle")
+    if last:
+        lines.append(f"Siklus terakhir: {fmt_wita(last.get('finished'))}: {last.get('accounts', 0)} akun, "
+                     f"{last.get('failed', 0)} gagal, {last.get('findings', 0)} temuan baru")
+    else:
+        lines.append("Siklus terakhir: belum pernah")
+    lines.append(f"Siklus berikutnya: {fmt_wita(status.get('next_cycle'))}")
+    ob = status.get("outbox", {})
+    if "error" in ob:
+        lines.append(f"Outbox: tidak terbaca ({ob['error']})")
+    else:
+        lines.append(f"Outbox: {ob.get('pending', 0)} menunggu, {ob.get('dead', 0)} gagal permanen")
+    lines.append(f"Akun dipantau: {status.get('watched_accounts', 0)}; kesehatan: "
+                 + (", ".join(f"{k} {v}" for k, v in sorted(status['accounts_by_health'].items())) or "belum ada data"))
+    for a in status["accounts"]:
+        if a.get("state") != "ok":
+            lines.append(f"  BERMASALAH {a.get('person') or '?'} {a.get('platform')} {a.get('url') or a.get('key')}: "
+                         f"{a.get('state')} sejak {fmt_wita(a.get('since'))} ({a.get('failures')}x): {a.get('reason')}")
+    return "\n".join(lines)
