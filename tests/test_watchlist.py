@@ -527,6 +527,18 @@ def test_shipped_examples_are_valid():
     assert {a.platform for p in persons for a in p.accounts} >= {"telegram", "rss", "web"}
 
 
+def test_readme_snippets_are_valid(tmp_path):
+    import re
+
+    readme = (REPO / "watchlists/README.md").read_text(encoding="utf-8")
+    snippets = re.findall(r"```(toml|csv)\n(.*?)```", readme, re.S)
+    assert {kind for kind, _ in snippets} == {"toml", "csv"}
+    files = [write(tmp_path / f"s{i}.{kind}", body) for i, (kind, body) in enumerate(snippets)]
+    persons, problems = check(files, today=date.today())
+    assert problems == []
+    assert len(persons) == 3
+
+
 def _registry_platforms():
     from scraper.platforms import known_platforms
 
