@@ -1,0 +1,33 @@
+# The README's two commands: `make demo` and `make test`. Both set up
+# everything on a fresh machine (virtualenv, packages, Chromium) first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP_FLAGS ?= -q --disable-pip-version-check
+
+.PHONY: demo test setup browser run check clean
+
+demo: setup
+	$(VENV)/bin/pantau demo
+
+test: setup
+	$(PY) -m pytest -q -ra
+
+setup: $(VENV)/.installed browser
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[dev]'
+	touch $@
+
+browser: $(VENV)/.installed
+	@bash deploy/ensure-chromium.sh $(PY)
+
+check: setup
+	$(VENV)/bin/pantau check
+
+run: setup
+	$(VENV)/bin/pantau run
+
+clean:
+	rm -rf $(VENV) .pantau-demo
