@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from enum import Enum
+from html import unescape
 from typing import Any, ClassVar, Mapping
 from urllib.parse import urljoin, urlsplit
 
@@ -148,6 +149,8 @@ _BLOCK_TAGS = frozenset({
 })
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "svg"})
 _WS = re.compile(r"\s+")
+_SPACES = re.compile(r"[^\S\n]+")
+_TAG = re.compile(r"<[A-Za-z!/]")
 
 
 def element_text(element: Tag) -> str:
@@ -180,9 +183,14 @@ def element_text(element: Tag) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment (e.g. a feed item's description)."""
-    if not html or "<" not in html and "&" not in html:
-        return _WS.sub(" ", html or "").strip()
+    """Plain text of an HTML fragment (e.g. a feed item's description).
+
+    Text without any tag keeps its line breaks (plain-text feed descriptions)."""
+    if not html:
+        return ""
+    if not _TAG.search(html):
+        lines = [_SPACES.sub(" ", line).strip() for line in unescape(html).splitlines()]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return element_text(BeautifulSoup(html, "lxml"))
 
 
