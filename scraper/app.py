@@ -67,7 +67,7 @@ def check_everything(config_path) -> list[Problem]:
 
 
 def needs_browser(people: list[Person]) -> bool:
-    return any(get_adapter(a.platform).mode == FetchMode.BROWSER for p in people for a in p.accounts)
+    return any(get_adapter(a.platform).fetch_mode(a) == FetchMode.BROWSER for p in people for a in p.accounts)
 
 
 @dataclass

@@ -152,7 +152,7 @@ def health_alert(event: Any, person: Person, account: Account) -> Alert:
 async def _fetch(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any],
                  url: str | None = None, conditional: bool = True) -> Page:
     url = url or adapter.fetch_url(account, memo.get("resolved", {}))
-    if adapter.mode == FetchMode.BROWSER:
+    if adapter.fetch_mode(account) == FetchMode.BROWSER:
         if services.browser is None:
             raise FetchError("this platform needs the browser, which is not available")
         return await services.browser.fetch_page(

@@ -82,8 +82,9 @@ class Inbox:
             self.items.append((channel, subject, body))
             ext = "eml" if channel == "email" else "json"
             (self.folder / f"{n:03d}-{channel}.{ext}").write_bytes(raw)
-        self.echo(f"\n┌─ [{channel.upper()}] {subject}\n" +
-                  "\n".join("│ " + line for line in body.strip().splitlines()[:40]) + "\n└─")
+        lines = [line for line in body.strip().splitlines() if line.strip()]
+        self.echo(f"\n┌─ [{channel.upper()}] {subject}\n" + "\n".join("│ " + line for line in lines[:14])
+                  + ("\n│ …" if len(lines) > 14 else "") + "\n└─")
 
     def count(self) -> int:
         with self._lock:
@@ -139,7 +140,7 @@ def write_demo_files(workdir: Path, site_url: str, smtp_port: int, gateway_port:
         options = ""
         if platform == "web":
             sel = ", ".join(f'{k} = "{v}"' for k, v in WEB_SELECTORS.items())
-            options = f", options = {{ selectors = {{ {sel} }} }}"
+            options = f", options = {{ browser = true, selectors = {{ {sel} }} }}"
         people.append(f'''[[person]]
 name = "{p['name']}"
 nip = "{p['nip']}"
@@ -163,7 +164,7 @@ paths = ["{lexicon}/*.toml"]
 
 [alerts]
 urls = [
-  "mailto://127.0.0.1:{smtp_port}?mode=insecure&from=pantau@demo.invalid&to=staf-bawaslu@demo.invalid&user=demo&pass=demo",
+  "mailto://127.0.0.1:{smtp_port}?from=pantau@demo.invalid&to=staf-bawaslu@demo.invalid",
   "json://127.0.0.1:{gateway_port}/whatsapp",
 ]
 min_severity = "medium"
