@@ -375,6 +375,11 @@ def alerts_retry() -> None:
                f"gagal permanen {getattr(report, 'dead', 0)}.")
 
 
+from . import cli_review  # noqa: E402  (review, evidence, report, purge)
+
+cli_review.register(app, findings_app)
+
+
 def main() -> None:  # console script
     try:
         app()
