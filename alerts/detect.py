@@ -169,18 +169,18 @@ class Detector:
             hits.append(Hit("emoji", term, tok, max(tok, pos - 1 if pos else 0), start, end, number=number))
         return hits
 
-    def _number_value(self, word: str) -> int | None:
+    def _number_value(self, word: str, after_nomor: bool) -> int | None:
         if word.isdigit() and len(word) <= 2:
             value = int(word)
-        else:
-            value = _NUMBER_WORDS.get(word, 0)
+        else:  # "nomor dua" yes, "coblos satu kali" no
+            value = _NUMBER_WORDS.get(word, 0) if after_nomor else 0
         return value if 1 <= value <= self._max_number else None
 
     def _number_hits(self, norm: NormalizedText) -> list[Hit]:
         hits = []
         words = [t.norm for t in norm.tokens]
         for i, word in enumerate(words):
-            value = self._number_value(word)
+            value = self._number_value(word, i >= 1 and words[i - 1] == "nomor")
             if value is None:
                 continue
             prev = words[i - 1] if i >= 1 else ""

@@ -318,10 +318,14 @@ def _raw_tokens(text: str, folded: str, index: list[int]) -> list[tuple[int, int
     i = 0
     while i < len(spans):
         j = i
+        first_gap = None
         while j + 1 < len(spans) and spans[j][1] - spans[j][0] == 1 and spans[j + 1][1] - spans[j + 1][0] == 1:
             gap = text[index[spans[j][1] - 1] + 1:index[spans[j + 1][0]]]
             if not gap or len(gap) > 3 or not set(gap) <= _SPACED_GAP:
                 break
+            if first_gap is not None and gap != first_gap:
+                break  # "p r a b o w o  g i b r a n": a wider gap separates words
+            first_gap = gap
             j += 1
         run = spans[i:j + 1]
         letters = sum(folded[s].isalpha() for s, _, _ in run)
@@ -361,6 +365,8 @@ def normalize(text: str, vocab: Vocabulary = EMPTY_VOCABULARY) -> NormalizedText
         words, how = resolve_word(word, vocab)
         if spaced:
             how = how or "spaced"
+            if len(words) == 1 and words[0].isalpha() and words[0] not in vocab.words:
+                words = _segment(words[0], vocab)
         for w in words:
             tokens.append(Token(w, ostart, oend, upper, -1, how))
     starts: list[int] = []

@@ -29,6 +29,7 @@ PARTY_KINDS = frozenset({"party", "party_ambiguous"})
 CALL_KINDS = frozenset({"call", "call_phrase", "support"})
 WEAK_WEIGHT = 1.0
 TITLE_WEIGHT = 0.5
+PARTY_EXTRA_WEIGHT = 0.5
 BONUS = {"call": 2.0, "call_phrase": 2.0, "support": 1.5}
 CAMPAIGN_BONUS = 0.5
 MAX_BONUS = 4.0
@@ -89,10 +90,18 @@ def hit_from_term(term: Term, t0: int, t1: int, start: int, end: int, upper: boo
 
 def drop_contained(hits: list[Hit]) -> list[Hit]:
     """Drop hits inside a longer hit about the same thing ("Prabowo" in "Prabowo Subianto")."""
-    order = sorted(hits, key=lambda h: (-(h.t1 - h.t0), -(h.end - h.start)))
+    order = sorted(hits, key=lambda h: (-(h.t1 - h.t0), -(h.end - h.start), -WEIGHTS.get(h.kind, 0.0)))
     kept: list[Hit] = []
     for hit in order:
-        if hit.kind != "neutral" and any(
+        if hit.kind == "neutral":
+            # "calon bupati" is a campaign term, not the office title "bupati"
+            if not any(k.kind == "campaign" and k.t0 <= hit.t0 and hit.t1 <= k.t1 for k in kept):
+                kept.append(hit)
+            continue
+        if hit.candidate_key and any(k.candidate_key == hit.candidate_key and k.t0 <= hit.t1 and hit.t0 <= k.t1
+                                     for k in kept):
+            continue  # overlapping mentions of one candidate ("Prof Mahfud" / "Mahfud MD") count once
+        if any(
             k.kind != "neutral" and k.t0 <= hit.t0 and hit.t1 <= k.t1 and k.start <= hit.start and hit.end <= k.end
             and (k.t1 - k.t0, k.end - k.start) != (hit.t1 - hit.t0, hit.end - hit.start)
             and _same_subject(k, hit)
@@ -174,7 +183,11 @@ class Scorer:
             cls = "number" if hit.kind in NUMBER_KINDS else _SUPPRESS_CLASS.get(hit.kind)
             for ctx in neutral:
                 rule = self.lexicon.neutral[ctx.context or ""]
-                if cls in rule.suppresses and (rule.window == 0 or hit.distance(ctx) <= rule.window):
+                if cls == "title":  # an office title comes before the name: "Bupati PPU Mudyat Noor"
+                    applies = ctx.t1 < hit.t0 and hit.t0 - ctx.t1 <= max(rule.window, 1)
+                else:
+                    applies = rule.window == 0 or hit.distance(ctx) <= rule.window
+                if cls in rule.suppresses and applies:
                     suppressed[i] = rule.reason
                     break
             if hit.kind == "neutral":
@@ -227,6 +240,9 @@ class Scorer:
         for hit in titled:
             if bonus == 0 and not strong_other:
                 hit.weight = TITLE_WEIGHT
+        if bonus == 0:  # several parties and nothing else: a news item about parliament
+            for extra in [h for h in counted if h.kind in PARTY_KINDS][1:]:
+                extra.weight = min(extra.weight, PARTY_EXTRA_WEIGHT)
         cbonus = 0.0
         for term in campaign:
             if counted and cbonus < MAX_CAMPAIGN_BONUS and any(t.distance(term) <= CORROBORATE_NEAR for t in counted):

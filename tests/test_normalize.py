@@ -31,6 +31,8 @@ def norm(text: str) -> str:
     ("Nooor", "noor"),
     ("p r a b o w o", "prabowo"),
     ("A.M.I.N", "amin"),
+    ("p r a b o w o  g i b r a n", "prabowo gibran"),  # wider gap = word boundary
+    ("g.i.b.r.a.n p.r.a.b.o.w.o", "gibran prabowo"),
     ("c-o-b-l-o-s", "coblos"),
     ("#PrabowoGibran2024", "prabowo gibran 2024"),
     ("#AMINajaDulu", "amin saja dulu"),
