@@ -205,13 +205,15 @@ def dom_text(el: Tag | None) -> str:
                 else:
                     block = child.name in _BLOCK
                     if block:
-                        out.append("\n")
+                        out.append("\x00")
                     walk(child)
                     if block:
-                        out.append("\n")
+                        out.append("\x00")
 
     walk(el)
-    return clean_text("".join(out))
+    # a block boundary is one line break, however many blocks meet there
+    joined = re.sub(r"[ \t]*\x00[\s\x00]*", "\n", "".join(out))
+    return clean_text(joined)
 
 
 def walk_json(obj: Any, parent_key: str = "") -> Iterator[tuple[str, Any]]:
