@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections
 import importlib.util
 import pathlib
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SET = ROOT / "tests" / "data" / "detector_eval.jsonl"
@@ -13,6 +14,7 @@ def _eval_module():
     spec = importlib.util.spec_from_file_location("detect_eval", ROOT / "bench" / "detect_eval.py")
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
+    sys.modules.setdefault("detect_eval", module)  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
