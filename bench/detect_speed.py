@@ -1,0 +1,102 @@
+"""Detector throughput: posts per second, shipped lexicon vs. 5,000 extra candidate names.
+
+Usage (from the repository root):  python bench/detect_speed.py [--runs 5] [--posts 4000]
+Prints the median posts/s of several runs on one core for each lexicon, measured in the
+same run, and their ratio. Matching uses one Aho-Corasick automaton, so the cost should
+not grow with the number of terms.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import random
+import statistics
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from alerts.detect import Detector  # noqa: E402
+from alerts.lexicon import load_lexicon  # noqa: E402
+
+SYLLABLES = ["ba", "di", "ru", "san", "to", "wi", "ja", "ya", "har", "mo", "ni", "ko", "la", "pu", "sa",
+             "te", "gu", "na", "ri", "dan", "man", "so", "ki", "lu", "wan", "da", "se", "ti", "ro", "mi"]
+
+
+def _name(rng: random.Random) -> str:
+    return " ".join("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).title() for _ in range(2))
+
+
+def extra_election_files(directory: pathlib.Path, count: int, seed: int = 7) -> list[pathlib.Path]:
+    """Write election files holding ``count`` generated candidate names (50 pairs a file)."""
+    rng = random.Random(seed)
+    names: set[str] = set()
+    while len(names) < count:
+        names.add(_name(rng))
+    ordered = sorted(names)
+    paths = []
+    per_file = 100
+    for index, first in enumerate(range(0, count, per_file)):
+        lines = ['kind = "election"', "[election]", f'id = "bench-extra-{index}"', 'name = "Bench"',
+                 "campaign_start = 2028-11-01", "campaign_end = 2029-02-10", "voting_day = 2029-02-14"]
+        chunk = ordered[first:first + per_file]
+        for number, start in enumerate(range(0, len(chunk), 2), 1):
+            pair = chunk[start:start + 2]
+            lines += ["[[candidate]]", f"number = {number}", f"pair = {json.dumps(' - '.join(pair))}",
+                      f"names = {json.dumps(pair)}"]
+        path = directory / f"bench-extra-{index}.toml"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def corpus(size: int) -> list[str]:
+    rows = [json.loads(line) for line in (ROOT / "tests" / "data" / "detector_eval.jsonl")
+            .read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [r["text"] for r in rows]
+    return [texts[i % len(texts)] for i in range(size)]
+
+
+def posts_per_second(detector: Detector, posts: list[str]) -> float:
+    start = time.perf_counter()
+    for text in posts:
+        detector.detect(text)
+    return len(posts) / (time.perf_counter() - start)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--posts", type=int, default=4000)
+    parser.add_argument("--extra", type=int, default=5000)
+    args = parser.parse_args(argv[1:])
+    shipped = sorted((ROOT / "watchlists" / "lexicon").glob("*.toml"))
+    with tempfile.TemporaryDirectory() as tmp:
+        big_paths = [*shipped, *extra_election_files(pathlib.Path(tmp), args.extra)]
+        small = Detector(load_lexicon(shipped))
+        big = Detector(load_lexicon(big_paths))
+    posts = corpus(args.posts)
+    for det in (small, big):  # warm the stem cache: steady state, as in the daemon
+        posts_per_second(det, posts[:500])
+    results: dict[str, list[float]] = {"shipped": [], "extra": []}
+    for _ in range(args.runs):  # interleave runs so both see the same machine load
+        results["shipped"].append(posts_per_second(small, posts))
+        results["extra"].append(posts_per_second(big, posts))
+    med_small = statistics.median(results["shipped"])
+    med_big = statistics.median(results["extra"])
+    print(f"posts per run: {len(posts)}, runs: {args.runs}, terms: shipped {len(small.lexicon.terms)}, "
+          f"with extra names {len(big.lexicon.terms)}")
+    print(f"shipped lexicon:            median {med_small:8.0f} posts/s  (runs: "
+          + ", ".join(f"{x:.0f}" for x in results["shipped"]) + ")")
+    print(f"+{args.extra} candidate names:   median {med_big:8.0f} posts/s  (runs: "
+          + ", ".join(f"{x:.0f}" for x in results["extra"]) + ")")
+    print(f"ratio extra/shipped: {med_big / med_small:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
