@@ -1,0 +1,181 @@
+"""Alert texts from Jinja2 templates that staff can edit (Indonesian).
+
+One template per alert kind and channel style: ``<name>_long.j2`` (email) and
+``<name>_short.j2`` (WhatsApp and chat), where ``<name>`` is ``finding``,
+``health_failing``, ``health_recovered``, ``digest``, ``notice`` or ``test``.
+The first non-empty line a template renders is the title (email subject), the
+rest is the body. Templates in ``[alerts] templates_dir`` override the shipped
+ones file by file. Rendering is pure: no clock, no I/O beyond template loading.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
+                    TemplateError, Undefined)
+
+from alerts.problems import Problem
+from alerts.secrets import mask
+from alerts.timeutil import deadline, fmt_wita, iso, parse_iso
+
+SHIPPED_DIR = Path(__file__).parent / "templates"
+TEMPLATE_NAMES = ("finding", "health_failing", "health_recovered", "digest", "notice", "test")
+STYLES = ("long", "short")
+
+TINGKAT = {"high": "tinggi", "medium": "sedang", "low": "rendah", "none": "tidak ada"}
+STATUS = {"pending": "menunggu", "retrying": "mengulang", "dead": "gagal permanen", "sent": "terkirim"}
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+
+
+def _wita(value: Any, with_time: bool = True) -> str:
+    if isinstance(value, (str, datetime)) and value:
+        try:
+            return fmt_wita(value, with_time)
+        except ValueError:
+            return str(value)
+    return "-"
+
+
+def _tingkat(value: Any) -> str:
+    return TINGKAT.get(str(value), "-") if not isinstance(value, Undefined) else "-"
+
+
+def _clip(value: Any, limit: int = 300) -> str:
+    text = "" if isinstance(value, Undefined) or value is None else " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def template_name(kind: str, context: dict) -> str:
+    if kind == "health":
+        return "health_recovered" if context.get("event") == "recovered" else "health_failing"
+    if kind in TEMPLATE_NAMES:
+        return kind
+    raise ValueError(f"no template for alert kind {kind!r}")
+
+
+class Renderer:
+    """Renders alerts; ``templates_dir`` (may be "") overrides shipped templates."""
+
+    def __init__(self, templates_dir: str | Path = "") -> None:
+        loaders = []
+        if templates_dir:
+            loaders.append(FileSystemLoader(str(templates_dir)))
+        loaders.append(FileSystemLoader(str(SHIPPED_DIR)))
+        self.env = Environment(
+            loader=ChoiceLoader(loaders), undefined=ChainableUndefined, autoescape=False,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+        )
+        self.env.filters.update(wita=_wita, tingkat=_tingkat, clip=_clip)
+
+    def render(self, kind: str, severity: str, context: dict, style: str,
+               extra: dict | None = None) -> Message:
+        """Render one alert in ``style`` ("long" or "short")."""
+        if style not in STYLES:
+            raise ValueError(f"unknown style {style!r}")
+        name = f"{template_name(kind, context)}_{style}.j2"
+        values = dict(context)
+        values.setdefault("severity", severity)
+        values["kind"] = kind
+        if kind == "finding" and not values.get("deadline") and values.get("first_seen"):
+            try:
+                values["deadline"] = iso(deadline(parse_iso(values["first_seen"])))
+            except ValueError:
+                pass
+        values.update(extra or {})
+        text = self.env.get_template(name).render(**values)
+        return split_title(text)
+
+    def render_alert(self, alert: Any, style: str, extra: dict | None = None) -> Message:
+        more = {"alert_id": alert.id, "created": alert.created, **(extra or {})}
+        return self.render(alert.kind, alert.severity, alert.context, style, more)
+
+
+def split_title(text: str) -> Message:
+    lines = text.strip().splitlines()
+    if not lines:
+        return Message("Pantau", "")
+    return Message(lines[0].strip(), "\n".join(lines[1:]).strip())
+
+
+def check_templates(templates_dir: str | Path = "", file_label: str = "templates") -> list[Problem]:
+    """Render every template with sample data; a Problem per broken one (for ``pantau check``)."""
+    problems: list[Problem] = []
+    if templates_dir and not Path(templates_dir).is_dir():
+        return [Problem(file_label, "templates_dir", f"folder {templates_dir} does not exist")]
+    renderer = Renderer(templates_dir)
+    for name, kind, context in SAMPLES:
+        for style in STYLES:
+            try:
+                message = renderer.render(kind, context.get("severity", "high"), context, style)
+            except TemplateError as exc:
+                where = getattr(exc, "filename", None) or f"{name}_{style}.j2"
+                problems.append(Problem(file_label, f"{Path(where).name}", f"template error: {exc}"))
+                continue
+            if not message.title:
+                problems.append(Problem(file_label, f"{name}_{style}.j2", "renders an empty title line"))
+    return problems
+
+
+def format_pending(rows: list[dict]) -> str:
+    """Indonesian plain-text table of :meth:`Outbox.pending` rows (for ``pantau alerts pending``)."""
+    if not rows:
+        return "Tidak ada peringatan yang menunggu pengiriman."
+    header = ("ID PERINGATAN", "KANAL", "STATUS", "PERCOBAAN", "COBA LAGI", "GALAT TERAKHIR")
+    table = [header]
+    for row in rows:
+        table.append((
+            _clip(row.get("alert_id", ""), 48),
+            mask(str(row.get("channel", ""))),
+            STATUS.get(row.get("state", ""), str(row.get("state", ""))),
+            str(row.get("attempts", 0)),
+            _wita(row.get("next_try")) if row.get("state") != "dead" else "-",
+            _clip(mask(str(row.get("last_error") or "-")), 60),
+        ))
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    dead = sum(1 for r in rows if r.get("state") == "dead")
+    lines.append("")
+    lines.append(f"{len(rows)} pengiriman tertunda, {dead} di antaranya gagal permanen.")
+    return "\n".join(lines)
+
+
+_PERSON = {"name": "Budi Santoso", "nip": "198501012010011001", "position": "Kepala Seksi",
+           "unit": "Dinas Pendidikan"}
+SAMPLES: list[tuple[str, str, dict]] = [
+    ("finding", "finding", {
+        "finding_id": "f1", "person": _PERSON, "platform": "facebook",
+        "account_url": "https://facebook.com/budi", "post_url": "https://facebook.com/budi/posts/1",
+        "post_id": "1", "published": "2026-11-20T01:00:00+00:00",
+        "first_seen": "2026-11-24T02:00:00+00:00", "deadline": "2026-12-01T02:00:00+00:00",
+        "severity": "high", "score": 0.9,
+        "matches": [{"term": "coblos", "category": "ajakan", "start": 0, "end": 6,
+                     "reason": "ajakan memilih"}],
+        "terms": ["coblos"], "excerpt": "Ayo coblos nomor 2", "first_scan": True, "change": "new",
+        "elections": [{"id": "pilkada-ppu-2026", "name": "Pilkada PPU 2026"}],
+        "evidence": {"screenshot": None, "sha256": None}}),
+    ("health_failing", "health", {
+        "event": "failing", "platform": "instagram", "account_url": "https://instagram.com/budi",
+        "person": _PERSON, "state": "login_wall", "reason": "halaman meminta login",
+        "since": "2026-11-24T02:00:00+00:00", "failures": 3}),
+    ("health_recovered", "health", {
+        "event": "recovered", "platform": "instagram", "account_url": "https://instagram.com/budi",
+        "person": _PERSON, "state": "ok", "reason": "", "since": "2026-11-24T02:00:00+00:00",
+        "failures": 0}),
+    ("digest", "digest", {
+        "since": "2026-11-23T23:00:00+00:00", "now": "2026-11-24T23:00:00+00:00",
+        "counts": {"high": 1, "medium": 0, "low": 1, "total": 2}, "findings": [], "low_findings": [],
+        "health": [], "outbox": {"pending": 0, "dead": 0, "sent": 3}}),
+    ("notice", "notice", {"channel": "email-koordinator", "items": [
+        {"alert_id": "finding:f1", "channel": "email-koordinator", "attempts": 9,
+         "last_error": "koneksi ditolak", "title": "Indikasi kampanye"}]}),
+    ("test", "test", {"channel": "email-koordinator"}),
+]
