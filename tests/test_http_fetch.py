@@ -265,7 +265,7 @@ def test_per_host_concurrency_never_exceeded(server):
 
 def test_minimum_delay_between_requests_to_a_host(server):
     base, rec = server
-    gate = HostGate(per_host_concurrency=4, min_delay=0.2, jitter=0.1)
+    gate = HostGate(per_host_concurrency=4, min_delay=0.3, jitter=0.1)
 
     async def go(f: HttpFetcher):
         await asyncio.gather(*(f.get(f"{base}/fast?i={i}") for i in range(4)))
@@ -274,7 +274,7 @@ def test_minimum_delay_between_requests_to_a_host(server):
     stamps = sorted(t for t, path, _ in rec.requests if path == "/fast")
     gaps = [b - a for a, b in zip(stamps, stamps[1:])]
     assert len(gaps) == 3
-    assert min(gaps) >= 0.18, gaps  # 0.2 s minimum, generous margin for clocks
+    assert min(gaps) >= 0.22, gaps  # 0.3 s minimum; generous margin for server-side latency
 
 
 def test_gate_waits_out_cooldown_with_injected_clock():

@@ -109,6 +109,7 @@ class HttpFetcher:
         if last_modified:
             request_headers["If-Modified-Since"] = last_modified
         host = host_key(url)
+        client = self._http()  # built outside the slot: its set-up is not request time
         attempt = 0
         while True:
             self._check_cooling(host, url, shown)
@@ -116,7 +117,7 @@ class HttpFetcher:
             failure: FetchError | None = None
             async with slot:
                 try:
-                    resp = await self._http().get(url, headers=request_headers)
+                    resp = await client.get(url, headers=request_headers)
                 except httpx.TimeoutException as exc:
                     failure = FetchError(f"timeout after {self.timeout:g}s: {shown}", url=url)
                     failure.__cause__ = exc
