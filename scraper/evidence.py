@@ -1,0 +1,346 @@
+"""Evidence captured at detection time, and its verification.
+
+For each new finding the pipeline calls :meth:`EvidenceRecorder.capture`,
+which writes into ``<evidence>/<finding_id>/`` (files 0600, folder 0700,
+every file written atomically):
+
+``screenshot.png``  the post's element rendered from the fetched page (network
+                    blocked, so it shows what was fetched), else the whole page;
+                    absent when no browser is configured (metadata says why)
+``post.html|json|xml``  the post's own raw fragment (``Post.raw``)
+``page.html|json|xml``  the whole fetched page body
+``metadata.json``   canonical URL, account, person, post id, published time,
+                    capture time in UTC and WITA, Pantau version, detection
+                    matches, the fetch's URL/final URL/status
+``manifest.json``   SHA-256 and size of each artefact above
+
+then appends a ``captured`` entry to the custody log with the SHA-256 of every
+artefact and of the manifest. :func:`verify_evidence` re-hashes everything
+against the manifest, the custody log and the finding's stored copy.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from alerts.storage import atomic_write_bytes, ensure_private_dir
+from alerts.timeutil import fmt_wita, iso, utc_now
+
+from .custody import ChainIssue, ChainLog, check_anchor, sha256_bytes, sha256_file
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+METADATA = "metadata.json"
+SCREENSHOT = "screenshot.png"
+CUSTODY_LOG = "custody.log"
+
+
+def custody_log(evidence_root: Path, clock: Callable[[], datetime] = utc_now) -> ChainLog:
+    return ChainLog(Path(evidence_root) / CUSTODY_LOG, clock=clock)
+
+
+def raw_extension(text: str, content_type: str = "") -> str:
+    """``json``, ``xml`` or ``html`` from a body's first characters (or its content type)."""
+    head = text.lstrip("\ufeff \t\r\n")[:200].lower()
+    if head.startswith(("{", "[")) or "json" in content_type:
+        return "json"
+    if head.startswith(("<?xml", "<rss", "<feed", "<rdf")) or ("xml" in content_type and "html" not in content_type):
+        return "xml"
+    return "html"
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+class EvidenceRecorder:
+    """Captures evidence for findings into one folder per finding."""
+
+    def __init__(self, root: Path, *, browser: Any = None, timeout: float = 60.0, version: str = "",
+                 clock: Callable[[], datetime] = utc_now):
+        self.root = Path(root)
+        self.browser = browser
+        self.timeout = timeout
+        self.version = version
+        self.clock = clock
+        self.custody = custody_log(self.root, clock)
+
+    def folder(self, finding_id: str) -> Path:
+        return self.root / finding_id
+
+    async def capture(self, *, finding: dict[str, Any], post: Any, page: Any, adapter: Any,
+                      account: Any, person: Any) -> dict[str, Any]:
+        """Capture (or return the complete earlier capture of) ``finding``'s evidence."""
+        fid = finding["id"]
+        existing = self.existing(fid)
+        if existing is not None:
+            return existing
+        folder = ensure_private_dir(self.folder(fid))
+        ensure_private_dir(self.root)
+        now = self.clock()
+        files: dict[str, bytes | Path] = {}
+
+        shot = await self._screenshot(folder, post, page, adapter, account)
+        if shot["taken"]:
+            files[SCREENSHOT] = folder / SCREENSHOT
+        if post.raw:
+            name = f"post.{raw_extension(post.raw)}"
+            files[name] = post.raw.encode("utf-8")
+        page_name = f"page.{raw_extension(page.body or '', page.content_type or '')}"
+        files[page_name] = (page.body or "").encode("utf-8")
+        files[METADATA] = _json_bytes(self._metadata(finding, post, page, account, person, now, shot))
+
+        artefacts: dict[str, dict[str, Any]] = {}
+        for name, content in files.items():
+            path = folder / name
+            if isinstance(content, bytes):
+                atomic_write_bytes(path, content)
+            artefacts[name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+        manifest = {"finding_id": fid, "captured_at": iso(now), "pantau_version": self.version,
+                    "hash": "sha256", "artefacts": artefacts}
+        manifest_bytes = _json_bytes(manifest)
+        atomic_write_bytes(folder / MANIFEST, manifest_bytes)
+        result = self._result(fid, manifest, sha256_bytes(manifest_bytes))
+        entry = self._record(fid, result, shot)
+        result["custody_seq"], result["custody_hash"] = entry["seq"], entry["hash"]
+        log.info("evidence for finding %s: %d artefacts in %s", fid, len(artefacts), folder)
+        return result
+
+    def existing(self, finding_id: str) -> dict[str, Any] | None:
+        """The earlier capture of ``finding_id`` if it is complete and intact, else None."""
+        folder = self.folder(finding_id)
+        try:
+            manifest_bytes = (folder / MANIFEST).read_bytes()
+            manifest = json.loads(manifest_bytes)
+        except (FileNotFoundError, ValueError):
+            return None
+        for name, art in manifest.get("artefacts", {}).items():
+            path = folder / name
+            if not path.is_file() or sha256_file(path) != art.get("sha256"):
+                return None
+        result = self._result(finding_id, manifest, sha256_bytes(manifest_bytes))
+        entry = next((e for e in self.custody.entries(finding_id) if e.get("action") == "captured"
+                      and e.get("artefacts", {}).get(MANIFEST) == result["manifest_sha256"]), None)
+        if entry is None:  # crashed after writing the files, before the custody entry
+            entry = self._record(finding_id, result, {"note": "dicatat ulang setelah proses terhenti"})
+        result["custody_seq"], result["custody_hash"] = entry["seq"], entry["hash"]
+        return result
+
+    def _result(self, fid: str, manifest: dict[str, Any], manifest_sha: str) -> dict[str, Any]:
+        folder = self.folder(fid)
+        arts = {name: {"path": str(folder / name), "sha256": a["sha256"], "bytes": a["bytes"]}
+                for name, a in manifest.get("artefacts", {}).items()}
+        shot = arts.get(SCREENSHOT)
+        return {
+            "dir": str(folder),
+            "screenshot": shot["path"] if shot else None,
+            "screenshot_sha256": shot["sha256"] if shot else None,
+            "artefacts": arts,
+            "manifest_sha256": manifest_sha,
+            "captured_at": manifest.get("captured_at"),
+        }
+
+    def _record(self, fid: str, result: dict[str, Any], shot: dict[str, Any]) -> dict[str, Any]:
+        hashes = {name: a["sha256"] for name, a in result["artefacts"].items()}
+        hashes[MANIFEST] = result["manifest_sha256"]
+        details = {"dir": fid, "screenshot": shot.get("note", "")}
+        return self.custody.append("captured", finding_id=fid, actor="pantau", details=details, artefacts=hashes)
+
+    async def _screenshot(self, folder: Path, post: Any, page: Any, adapter: Any, account: Any) -> dict[str, Any]:
+        selector = None
+        try:
+            selector = adapter.post_selector(post) if adapter is not None else None
+        except Exception as exc:  # an adapter bug must not cost the rest of the evidence
+            log.warning("post_selector for %s: %s", post.url, exc)
+        shot: dict[str, Any] = {"taken": False, "element_found": False, "selector": selector}
+        if self.browser is None:
+            shot["note"] = "tidak ada tangkapan layar: browser tidak dikonfigurasi ([evidence] screenshot)"
+            return shot
+        try:
+            found = await asyncio.wait_for(
+                self.browser.screenshot(folder / SCREENSHOT, html=page.body, base_url=page.final_url or page.url,
+                                        selector=selector, timeout=self.timeout),
+                self.timeout + 10)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("screenshot for %s failed: %s", post.url, exc)
+            shot["note"] = f"tangkapan layar gagal: {exc}"
+            return shot
+        shot.update(taken=True, element_found=bool(found))
+        shot["note"] = ("elemen unggahan" if found else
+                        "seluruh halaman (elemen unggahan tidak ditemukan)" if selector else
+                        "seluruh halaman (platform tidak memberi pemilih elemen)")
+        return shot
+
+    def _metadata(self, finding: dict[str, Any], post: Any, page: Any, account: Any, person: Any,
+                  now: datetime, shot: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "finding_id": finding["id"],
+            "canonical_url": post.url,
+            "post_id": post.post_id,
+            "published_utc": iso(post.published),
+            "published_wita": fmt_wita(post.published),
+            "text": post.text,
+            "media": list(post.media),
+            "account": {"platform": account.platform, "url": account.url, "key": account.key},
+            "person": {"name": person.name, "nip": person.nip, "position": person.position, "unit": person.unit},
+            "captured_utc": iso(now),
+            "captured_wita": fmt_wita(now),
+            "first_seen_utc": finding.get("first_seen"),
+            "pantau_version": self.version,
+            "detection": {"severity": finding.get("severity"), "score": finding.get("score"),
+                          "terms": finding.get("terms", []), "matches": finding.get("matches", []),
+                          "elections": finding.get("elections", [])},
+            "fetch": {"url": page.url, "final_url": page.final_url, "status": page.status,
+                      "fetched_utc": iso(page.fetched_at) if page.fetched_at else None,
+                      "content_type": page.content_type},
+            "screenshot": {k: shot.get(k) for k in ("taken", "element_found", "selector", "note")},
+        }
+
+
+# -- verification ------------------------------------------------------------
+
+@dataclass
+class EvidenceIssue:
+    finding_id: str
+    artefact: str  # file name, or "(folder)"/"(custody)"
+    kind: str  # altered, missing, unexpected, unrecorded
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.finding_id}: {self.artefact}: {self.message}"
+
+
+@dataclass
+class VerifyReport:
+    checked: list[str] = field(default_factory=list)  # finding ids
+    artefacts: int = 0
+    chain_issues: list[ChainIssue] = field(default_factory=list)
+    issues: list[EvidenceIssue] = field(default_factory=list)
+    log_entries: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues and not any(i.tampering for i in self.chain_issues)
+
+    def lines(self) -> list[str]:
+        out = []
+        for issue in self.chain_issues:
+            out.append(("PERINGATAN " if not issue.tampering else "RUSAK ") + str(issue))
+        for issue in self.issues:
+            out.append(("HILANG " if issue.kind == "missing" else "RUSAK ") + str(issue))
+        return out
+
+
+def verify_evidence(evidence_root: Path, findings: Iterable[dict[str, Any]], *,
+                    only: str | None = None, extra_logs: Iterable[ChainLog] = ()) -> VerifyReport:
+    """Check the custody chain (and ``extra_logs``) and every finding's artefacts.
+
+    ``findings`` are the stored findings; ``only`` limits artefact checks to one id
+    (the chains are always checked whole: one broken link affects every entry after it).
+    """
+    root = Path(evidence_root)
+    custody = custody_log(root)
+    report = VerifyReport()
+    for chain in (custody, *extra_logs):
+        chain_report = chain.verify()
+        report.chain_issues += chain_report.issues
+        report.log_entries[chain.path.name] = chain_report.entries
+
+    by_id = {f["id"]: f for f in findings}
+    captured: dict[str, dict[str, Any]] = {}
+    purged: set[str] = set()
+    for entry in custody.entries():
+        fid = entry.get("finding_id")
+        if entry.get("action") == "captured" and fid:
+            captured[fid] = entry  # the latest capture entry counts
+        elif entry.get("action") == "purged" and fid:
+            purged.add(fid)
+
+    ids = set(captured) | {fid for fid, f in by_id.items() if _has_evidence(f)}
+    if root.is_dir():
+        ids |= {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    if only is not None:
+        ids = {only}
+    for fid in sorted(ids):
+        if fid in purged and fid not in by_id:
+            continue
+        report.checked.append(fid)
+        report.artefacts += _verify_one(root, fid, by_id.get(fid), captured.get(fid), custody, report.issues)
+    return report
+
+
+def _has_evidence(finding: dict[str, Any]) -> bool:
+    ev = finding.get("evidence")
+    return isinstance(ev, dict) and "manifest_sha256" in ev
+
+
+def _verify_one(root: Path, fid: str, finding: dict[str, Any] | None, entry: dict[str, Any] | None,
+                custody: ChainLog, issues: list[EvidenceIssue]) -> int:
+    folder = root / fid
+    stored = (finding or {}).get("evidence") if finding else None
+    stored = stored if isinstance(stored, dict) and "manifest_sha256" in stored else None
+    if entry is None and stored is None:
+        if finding is not None and not folder.is_dir():
+            return 0  # a finding without evidence (capture failed or disabled): nothing to verify
+        issues.append(EvidenceIssue(fid, "(custody)", "unrecorded",
+                                    "folder bukti tanpa entri 'captured' di log custody"))
+    if entry is None and stored is not None:
+        issues.append(EvidenceIssue(fid, "(custody)", "missing",
+                                    "entri 'captured' untuk temuan ini tidak ada di log custody"))
+    if stored is not None:
+        anchor = check_anchor(custody, stored.get("custody_seq"), stored.get("custody_hash"), "captured")
+        if anchor is not None:
+            issues.append(EvidenceIssue(fid, "(custody)", "altered", anchor.message))
+    if not folder.is_dir():
+        issues.append(EvidenceIssue(fid, "(folder)", "missing", f"folder bukti {folder} tidak ada"))
+        return 0
+
+    expected: dict[str, str] = {}  # name -> sha256 the custody log / finding recorded
+    if entry is not None:
+        expected.update(entry.get("artefacts", {}))
+    elif stored is not None:
+        expected.update({n: a["sha256"] for n, a in stored.get("artefacts", {}).items()})
+        expected[MANIFEST] = stored["manifest_sha256"]
+
+    checked = 0
+    manifest: dict[str, Any] = {}
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        issues.append(EvidenceIssue(fid, MANIFEST, "missing", "berkas tidak ada"))
+    else:
+        checked += 1
+        actual = sha256_file(manifest_path)
+        recorded = {expected.get(MANIFEST), stored.get("manifest_sha256") if stored else None} - {None}
+        if any(r != actual for r in recorded):
+            issues.append(EvidenceIssue(fid, MANIFEST, "altered",
+                                        f"SHA-256 {actual} berbeda dari yang tercatat {sorted(recorded)[0]}"))
+        try:
+            manifest = json.loads(manifest_path.read_bytes())
+        except ValueError:
+            manifest = {}
+    listed = {n: a.get("sha256") for n, a in manifest.get("artefacts", {}).items()}
+    names = (set(expected) | set(listed)) - {MANIFEST}
+    for name in sorted(names):
+        path = folder / name
+        if not path.is_file():
+            issues.append(EvidenceIssue(fid, name, "missing", "berkas tidak ada"))
+            continue
+        checked += 1
+        actual = sha256_file(path)
+        recorded = expected.get(name) or listed.get(name)
+        if actual != recorded:
+            issues.append(EvidenceIssue(fid, name, "altered",
+                                        f"SHA-256 {actual} berbeda dari yang tercatat {recorded}"))
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name in names or path.name == MANIFEST:
+            continue
+        issues.append(EvidenceIssue(fid, path.name, "unexpected", "berkas tambahan yang tidak tercatat di manifest"))
+    return checked
