@@ -157,7 +157,8 @@ async def _fetch(services: Services, adapter: Adapter, account: Account, memo: d
             raise FetchError("this platform needs the browser, which is not available")
         return await services.browser.fetch_page(
             url, wait_selector=adapter.wait_selector(account),
-            session_platform=account.platform if adapter.needs_session else None)
+            session_platform=account.platform if adapter.needs_session else None,
+            headers=adapter.request_headers(account) or None)
     if not conditional:
         return await services.http.get(url, headers=adapter.request_headers(account) or None)
     return await services.http.get(url, headers=adapter.request_headers(account) or None,

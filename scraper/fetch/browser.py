@@ -178,12 +178,19 @@ class Browser:
                 self._idle.set()
 
     async def fetch_page(self, url: str, *, wait_selector: str | None = None,
-                         session_platform: str | None = None, timeout: float | None = None) -> Page:
-        """Load ``url`` and return the rendered DOM as a Page."""
+                         session_platform: str | None = None, timeout: float | None = None,
+                         headers: dict[str, str] | None = None) -> Page:
+        """Load ``url`` and return the rendered DOM as a Page.
+
+        A missing ``wait_selector`` element is not an error: the DOM is
+        returned anyway so the adapter can recognise a login wall or a
+        changed layout.
+        """
         limit = timeout or self.page_timeout
+        extra = {"extra_http_headers": headers} if headers else {}
 
         async def load() -> Page:
-            async with self.context(session_platform=session_platform) as ctx:
+            async with self.context(session_platform=session_platform, **extra) as ctx:
                 page = await ctx.new_page()
                 response = await page.goto(url, wait_until="domcontentloaded")
                 if wait_selector:
