@@ -22,13 +22,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import apprise
 
 from alerts.problems import Problem
 from alerts.routing import WHATSAPP_SCHEMES, is_quiet_channel, scheme_of, style_of
-from alerts.secrets import mask, mask_url
+from alerts.secrets import MASK, mask, mask_url
 from alerts.settings import ChannelSettings
 from alerts.timeutil import fmt_wita, parse_duration
 
@@ -61,6 +61,19 @@ class SendResult:
     status: str = "SUCCESS"  # AppriseResultStatus name (or OK/FAILURE for a bool)
 
 
+def safe_mask_url(url: str) -> str:
+    """:func:`alerts.secrets.mask_url`, also for URLs whose netloc is not host:port.
+
+    ``mask_url`` raises ValueError on e.g. Telegram's ``tgram://123:TOKEN/chat``
+    (the token parses as a port); then only the scheme and the masked path show.
+    """
+    try:
+        return mask_url(url)
+    except ValueError:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{MASK}{mask(parts.path)}"
+
+
 def template_fields(alert_id: str, kind: str, severity: str, context: dict, title: str = "",
                     channel: str = "") -> dict[str, str]:
     """Flat values from an alert for ``{placeholder}`` fields in a template URL."""
@@ -86,7 +99,10 @@ def template_fields(alert_id: str, kind: str, severity: str, context: dict, titl
 
 def fill_url(url: str, fields: dict[str, str]) -> str:
     """Replace ``{placeholder}`` fields of a template URL with URL-quoted values."""
-    return _FIELD.sub(lambda m: quote(fields.get(m.group(1), m.group(0)), safe=""), url)
+    def one(m: re.Match) -> str:
+        value = fields.get(m.group(1))
+        return m.group(0) if value is None else quote(value, safe="")
+    return _FIELD.sub(one, url)
 
 
 def clip_text(text: str, limit: int) -> str:
@@ -106,7 +122,7 @@ class Channel:
         self.settings = settings
         self.name = settings.name
         self.url = settings.url
-        self.masked_url = mask_url(settings.url)
+        self.masked_url = safe_mask_url(settings.url)
         self.scheme = scheme_of(settings.url)
         self.style = style_of(settings)
         self.quiet = is_quiet_channel(settings)
@@ -118,9 +134,13 @@ class Channel:
         self._notifier: Notifier | None = None
         self.problem: str = ""
         sample = fill_url(self.url, template_fields("sample", "finding", "high", {}, "Pantau"))
+        unknown = sorted(set(_FIELD.findall(self.url)) - set(PLACEHOLDERS))
         notifier = self._factory()
-        if not notifier.add(sample):
-            self.problem = f"apprise does not accept the URL {mask_url(self.url)}"
+        if unknown:
+            self.problem = (f"unknown placeholder(s) {', '.join(unknown)} in the URL; "
+                            f"known: {', '.join(PLACEHOLDERS)}")
+        elif not notifier.add(sample):
+            self.problem = f"apprise does not accept the URL {safe_mask_url(self.url)}"
         elif not self.templated:
             self._notifier = self._tuned(notifier)
 

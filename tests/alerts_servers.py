@@ -79,10 +79,13 @@ class Gateway:
                 gw.requests.append({"path": self.path.split("?")[0], "body": body,
                                     "headers": dict(self.headers), "failed": failing,
                                     "received": received, "answered": time.monotonic()})
-                self.send_response(500 if failing else 200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"error": "boom"}' if failing else b'{"ok": true}')
+                try:
+                    self.send_response(500 if failing else 200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"error": "boom"}' if failing else b'{"ok": true}')
+                except (BrokenPipeError, ConnectionResetError):  # the sender was killed
+                    pass
 
             def log_message(self, *args):
                 pass
