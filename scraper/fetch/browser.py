@@ -148,10 +148,6 @@ class Browser:
     @asynccontextmanager
     async def context(self, *, session_platform: str | None = None, **options: Any) -> AsyncIterator[Any]:
         """A fresh browser context, always closed afterwards."""
-        browser = await self._ensure()
-        self._pages += 1
-        self._active += 1
-        self._idle.clear()
         kwargs: dict[str, Any] = {"locale": "id-ID", "timezone_id": "Asia/Makassar"}
         if self.user_agent:
             kwargs["user_agent"] = self.user_agent
@@ -161,6 +157,10 @@ class Browser:
                 raise FetchError(f"no saved login session for {session_platform}: run `pantau login {session_platform}`")
             kwargs["storage_state"] = str(state)
         kwargs.update(options)
+        browser = await self._ensure()
+        self._pages += 1
+        self._active += 1
+        self._idle.clear()
         ctx = None
         try:
             ctx = await browser.new_context(**kwargs)

@@ -1,0 +1,170 @@
+"""The shared Chromium: contexts always closed, recycled, relaunched, time-limited."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from scraper.errors import FetchError
+from scraper.fetch.browser import Browser
+
+
+class _Server:
+    """/ok answers at once; /hang never answers (until the test ends)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.startswith("/hang"):
+                    server.release.wait(60)
+                body = b"<html><head><title>ok</title></head><body><p class='x'>halo</p></body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def stop(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    s = _Server()
+    yield s
+    s.stop()
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _chromium_roots() -> list[int]:
+    """Chromium browser processes started (through the driver) by this test process."""
+    roots = []
+    for child in _children(os.getpid()):  # the Playwright driver (node)
+        for grandchild in _children(child):
+            try:
+                cmd = Path(f"/proc/{grandchild}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"chrom" in cmd.lower() and b"--type=" not in cmd:
+                roots.append(grandchild)
+    return roots
+
+
+def test_recycled_after_max_pages_and_contexts_always_closed(server, chromium):
+    async def main():
+        browser = Browser(executable=chromium or "", max_pages=2, page_timeout=10)
+        try:
+            for _ in range(5):
+                page = await browser.fetch_page(server.url + "/ok", wait_selector="p.x")
+                assert page.status == 200 and "halo" in page.body and page.title == "ok"
+            assert browser.launches == 3  # pages 1-2, 3-4, 5
+            assert browser._active == 0
+            assert browser._browser.contexts == []
+        finally:
+            await browser.close()
+
+    asyncio.run(main())
+
+
+def test_hung_page_is_killed_by_its_time_limit(server, chromium):
+    async def main():
+        browser = Browser(executable=chromium or "", page_timeout=2)
+        try:
+            start = time.monotonic()
+            with pytest.raises(FetchError):
+                await browser.fetch_page(server.url + "/hang")
+            assert time.monotonic() - start < 15
+            assert browser._active == 0
+            # the browser is still usable afterwards
+            server.release.set()
+            page = await browser.fetch_page(server.url + "/ok")
+            assert page.status == 200
+        finally:
+            await browser.close()
+
+    asyncio.run(main())
+
+
+def test_relaunched_after_chromium_is_killed(server, chromium):
+    async def main():
+        browser = Browser(executable=chromium or "", page_timeout=10)
+        try:
+            await browser.fetch_page(server.url + "/ok")
+            roots = _chromium_roots()
+            assert roots, "could not find the Chromium process"
+            for pid in roots:
+                os.kill(pid, signal.SIGKILL)
+            for _ in range(50):
+                if browser._browser is None:
+                    break
+                await asyncio.sleep(0.1)
+            page = await browser.fetch_page(server.url + "/ok")
+            assert page.status == 200
+            assert browser.launches == 2
+        finally:
+            await browser.close()
+
+    asyncio.run(main())
+
+
+def test_screenshot_of_an_element_from_saved_html_and_pdf(tmp_path, chromium):
+    async def main():
+        browser = Browser(executable=chromium or "")
+        try:
+            html = "<html><body><div id='a' style='width:200px;height:50px;background:red'>x</div></body></html>"
+            assert await browser.screenshot(tmp_path / "a.png", html=html, selector="#a") is True
+            assert (tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            assert await browser.screenshot(tmp_path / "b.png", html=html, selector="#missing") is False
+            assert (tmp_path / "b.png").stat().st_size > 0
+            assert oct((tmp_path / "a.png").stat().st_mode & 0o777) == "0o600"
+            await browser.pdf("<h1>Laporan</h1>", tmp_path / "r.pdf")
+            assert (tmp_path / "r.pdf").read_bytes()[:5] == b"%PDF-"
+        finally:
+            await browser.close()
+
+    asyncio.run(main())
+
+
+def test_missing_session_is_a_clear_error(tmp_path, chromium):
+    async def main():
+        browser = Browser(executable=chromium or "", sessions_dir=tmp_path)
+        try:
+            with pytest.raises(FetchError, match="pantau login facebook"):
+                await browser.fetch_page("http://127.0.0.1:9/", session_platform="facebook")
+            assert browser._active == 0
+        finally:
+            await browser.close()
+
+    asyncio.run(main())
