@@ -64,7 +64,7 @@ def test_defaults_id_from_permalink_then_text_hash_and_time_format():
 
 def test_whole_post_text_when_no_text_selector():
     [post] = parse("redesigned.html", {"selectors": {"post": "div.card-news", "id": "@data-key"}})
-    assert post.post_id == "berita-312" and post.text == "Tampilan baru situs dinas\n\nSitus dirombak."
+    assert post.post_id == "berita-312" and post.text == "Tampilan baru situs dinas\nSitus dirombak."
 
 
 def test_empty_marker_means_no_posts():

@@ -17,6 +17,8 @@ are shared by the adapters.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -67,6 +69,19 @@ class Adapter(ABC):
     needs_session: ClassVar[bool] = False
     #: default refresh interval, a duration string like "1h"
     default_interval: ClassVar[str] = "1h"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Adapters written against the first contract override fetch_url(self, account);
+        # callers now pass the resolution memo too: accept and ignore it for them.
+        own = cls.__dict__.get("fetch_url")
+        if own is not None and len(inspect.signature(own).parameters) < 3:
+            @functools.wraps(own)
+            def fetch_url(self: Adapter, account: Account, memo: Mapping[str, Any] | None = None,
+                          _own: Any = own) -> str:
+                return _own(self, account)
+
+            cls.fetch_url = fetch_url  # type: ignore[method-assign]
 
     def check_account(self, url: str, options: Mapping[str, object]) -> list[str]:
         """Problems with an account entry for this platform (messages only)."""
@@ -159,6 +174,19 @@ def element_text(element: Tag) -> str:
     separated by one blank line."""
     parts: list[str] = []
 
+    def boundary(count: int) -> None:
+        """End the current block with ``count`` line breaks, counting those already there."""
+        have = 0
+        for part in reversed(parts):
+            stripped = part.strip(" ")
+            if stripped == "":
+                continue
+            have += len(stripped) - len(stripped.rstrip("\n"))
+            if stripped.strip("\n"):
+                break
+        if parts and have < count:
+            parts.append("\n" * (count - have))
+
     def walk(node: Tag) -> None:
         for child in node.children:
             if isinstance(child, NavigableString):
@@ -171,9 +199,9 @@ def element_text(element: Tag) -> str:
             if name == "br":
                 parts.append("\n")
             elif name in _BLOCK_TAGS:
-                parts.append("\n")
+                boundary(1)
                 walk(child)
-                parts.append("\n\n" if name == "p" else "\n")
+                boundary(2 if name == "p" else 1)
             else:
                 walk(child)
 
