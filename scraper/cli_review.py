@@ -1,8 +1,283 @@
-"""Review, evidence, report and purge commands (being written)."""
+"""Review, evidence, report, export and purge commands (staff-facing, Indonesian).
+
+``pantau findings show|confirm|dismiss|export``, ``pantau evidence verify``,
+``pantau report`` and ``pantau purge``. IDs may be a unique prefix of at
+least 6 characters. Every command that reads or changes a finding is written
+to the audit log (``<storage>/audit.log``).
+"""
 from __future__ import annotations
 
+import asyncio
+import sys
+from pathlib import Path
+from typing import Optional
+
 import typer
+
+from alerts.storage import atomic_write_bytes
+
+evidence_app = typer.Typer(no_args_is_help=True, help="Bukti: periksa keutuhan berkas dan log custody.")
+
+
+_CLI = None  # the module that registered these commands (scraper.cli, or __main__ under python -m)
+
+
+def _cli():
+    if _CLI is not None:
+        return _CLI
+    from . import cli
+
+    return cli
+
+
+def _reviewer(config):
+    from .review import Reviewer
+
+    return Reviewer(config.storage_dir)
+
+
+def _guard(fn):
+    """Turn ReviewError into an Indonesian message and exit code 1."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .review import ReviewError
+
+        try:
+            return fn(*args, **kwargs)
+        except ReviewError as exc:
+            raise _cli().fail(f"Gagal: {exc}")
+    return wrapper
+
+
+def findings_show(
+    finding_id: str = typer.Argument(..., help="ID temuan (atau minimal 6 karakter awalnya)."),
+    as_json: bool = typer.Option(False, "--json", help="Cetak dokumen temuan sebagai JSON."),
+    by: str = typer.Option("", "--by", help="Nama petugas yang melihat (default: nama login)."),
+) -> None:
+    """Tampilkan satu temuan lengkap (alasan, bukti, riwayat tinjauan)."""
+    from .review import format_finding
+
+    cli = _cli()
+    finding = _reviewer(cli.get_config()).show(finding_id, by=by)
+    if as_json:
+        cli.out_json(finding)
+    else:
+        typer.echo(format_finding(finding))
+
+
+def _decide(action: str, finding_id: str, by: str, note: str, force: bool) -> None:
+    cli = _cli()
+    reviewer = _reviewer(cli.get_config())
+    updated = getattr(reviewer, action)(finding_id, by=by, note=note, force=force)
+    word = {"confirm": "DIKONFIRMASI", "dismiss": "DITOLAK"}[action]
+    typer.echo(f"Temuan {updated['id']} {word} oleh {updated['reviewed_by']}"
+               + (f" (catatan: {note})" if note else "") + ".")
+    if action == "confirm":
+        typer.echo(f"Buat laporan: pantau report {updated['id']} --format pdf")
+
+
+def findings_confirm(
+    finding_id: str = typer.Argument(..., help="ID temuan."),
+    by: str = typer.Option(..., "--by", help="Nama petugas peninjau (wajib)."),
+    note: str = typer.Option("", "--note", help="Catatan tinjauan."),
+    force: bool = typer.Option(False, "--force", help="Ubah keputusan yang sudah ada (tetap tercatat)."),
+) -> None:
+    """Konfirmasi temuan sebagai dugaan pelanggaran (bukti disimpan)."""
+    _decide("confirm", finding_id, by, note, force)
+
+
+def findings_dismiss(
+    finding_id: str = typer.Argument(..., help="ID temuan."),
+    by: str = typer.Option(..., "--by", help="Nama petugas peninjau (wajib)."),
+    note: str = typer.Option("", "--note", help="Alasan penolakan."),
+    force: bool = typer.Option(False, "--force", help="Ubah keputusan yang sudah ada (tetap tercatat)."),
+) -> None:
+    """Tolak temuan (bukan pelanggaran); dihapus otomatis setelah masa retensi."""
+    _decide("dismiss", finding_id, by, note, force)
+
+
+def findings_export(
+    date_from: str = typer.Option(..., "--from", help="Tanggal awal YYYY-MM-DD (WITA)."),
+    date_to: str = typer.Option(..., "--to", help="Tanggal akhir YYYY-MM-DD (WITA), ikut dihitung."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Berkas CSV (default: cetak ke layar)."),
+    by: str = typer.Option("", "--by", help="Nama petugas (untuk log audit; default: nama login)."),
+) -> None:
+    """Ekspor temuan ke CSV (UTF-8, bisa dibuka Excel) untuk rekap bulanan."""
+    from .export import parse_day, select, to_csv
+    from .review import _actor, audit_log
+    from .store import FindingStore, storage_layout
+
+    cli = _cli()
+    try:
+        start, end = parse_day(date_from), parse_day(date_to)
+        config = cli.get_config()
+        rows = select(FindingStore(storage_layout(config.storage_dir)["findings"]).all(), start, end)
+    except ValueError as exc:
+        raise cli.fail(f"Gagal: {exc}", 2)
+    text = to_csv(rows)
+    audit_log(config.storage_dir).append("export", actor=_actor(by), details={
+        "from": str(start), "to": str(end), "findings": len(rows), "out": str(out) if out else "-"})
+    if out is None:
+        sys.stdout.write(text)
+        return
+    atomic_write_bytes(out, text.encode("utf-8"))
+    typer.echo(f"{len(rows)} temuan ({start} s.d. {end}) diekspor ke {out}", err=True)
+
+
+@evidence_app.command("verify")
+def evidence_verify(
+    finding_id: Optional[str] = typer.Argument(None, help="ID temuan (kosong: semua bukti dan log)."),
+    as_json: bool = typer.Option(False, "--json", help="Cetak hasil sebagai JSON."),
+    by: str = typer.Option("", "--by", help="Nama petugas (untuk log; default: nama login)."),
+) -> None:
+    """Periksa sidik SHA-256 setiap berkas bukti dan rantai log custody/audit (exit 0 = utuh)."""
+    from .evidence import verify_evidence
+    from .review import _actor, audit_log, resolve_id
+    from .store import FindingStore, storage_layout
+
+    cli = _cli()
+    config = cli.get_config()
+    layout = storage_layout(config.storage_dir)
+    store = FindingStore(layout["findings"])
+    only = None
+    if finding_id:
+        from .review import ReviewError
+
+        try:
+            only = resolve_id(store, finding_id)["id"]
+        except ReviewError as exc:
+            raise cli.fail(f"Gagal: {exc}")
+    audit = audit_log(config.storage_dir)
+    report = verify_evidence(layout["evidence"], store.all(), only=only, extra_logs=[audit])
+    if report.ok:
+        # Recorded only when intact: an entry must never chain onto altered bytes unnoticed.
+        from .evidence import custody_log
+
+        details = {"scope": only or "semua", "findings": len(report.checked), "artefacts": report.artefacts}
+        custody_log(layout["evidence"]).append("verified", finding_id=only, actor=_actor(by), details=details)
+        audit.append("verified", finding_id=only, actor=_actor(by), details=details)
+    if as_json:
+        cli.out_json({"ok": report.ok, "checked": report.checked, "artefacts": report.artefacts,
+                      "logs": report.log_entries,
+                      "chain_issues": [vars(i) for i in report.chain_issues],
+                      "issues": [vars(i) for i in report.issues]})
+    else:
+        for line in report.lines():
+            typer.echo(line)
+        logs = ", ".join(f"{name} {n} entri" for name, n in report.log_entries.items())
+        if report.ok:
+            typer.echo(f"UTUH: {len(report.checked)} temuan, {report.artefacts} berkas bukti, {logs}: "
+                       "semua sidik cocok dan rantai log tidak terputus.")
+        else:
+            typer.echo(f"TIDAK UTUH: {len(report.issues)} masalah pada berkas bukti, "
+                       f"{sum(1 for i in report.chain_issues if i.tampering)} pada log ({logs}).")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def report_cmd(
+    finding_id: str = typer.Argument(..., help="ID temuan."),
+    fmt: str = typer.Option("html", "--format", help="html atau pdf."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Berkas hasil (default: laporan-ID.html/pdf)."),
+    by: str = typer.Option("", "--by", help="Nama petugas pembuat laporan (default: nama login)."),
+) -> None:
+    """Buat laporan temuan (bahasa Indonesia) untuk rekomendasi, HTML atau PDF."""
+    from alerts.timeutil import utc_now
+
+    from .evidence import custody_log, verify_evidence
+    from .report import render_html, report_context
+    from .review import _actor, audit_log, resolve_id
+    from .store import FindingStore, storage_layout
+
+    cli = _cli()
+    fmt = fmt.lower().strip()
+    if fmt not in ("html", "pdf"):
+        raise cli.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih html atau pdf", 2)
+    config = cli.get_config()
+    layout = storage_layout(config.storage_dir)
+    store = FindingStore(layout["findings"])
+    finding = resolve_id(store, finding_id)
+    fid = finding["id"]
+    out = out or Path(f"laporan-{fid}.{fmt}")
+    custody = custody_log(layout["evidence"])
+    has_evidence = isinstance(finding.get("evidence"), dict) and "manifest_sha256" in finding["evidence"]
+    ok, problems = None, []
+    if has_evidence:
+        check = verify_evidence(layout["evidence"], store.all(), only=fid)
+        ok, problems = check.ok, check.lines()
+    context = report_context(finding, config.report, evidence_dir=layout["evidence"] / fid,
+                             custody_entries=list(custody.entries(fid)), evidence_ok=ok,
+                             evidence_problems=problems, now=utc_now(), election_names=_election_names(config))
+    html = render_html(context)
+    if fmt == "html":
+        atomic_write_bytes(out, html.encode("utf-8"))
+    else:
+        try:
+            asyncio.run(_pdf(config, html, out))
+        except Exception as exc:
+            raise cli.fail(f"Gagal membuat PDF dengan Chromium: {exc}")
+    actor = _actor(by)
+    details = {"format": fmt, "out": str(out), "evidence_ok": ok}
+    audit_log(config.storage_dir).append("report", finding_id=fid, actor=actor, details=details)
+    if has_evidence:
+        custody.append("report", finding_id=fid, actor=actor, details=details,
+                       artefacts={"manifest.json": finding["evidence"]["manifest_sha256"]})
+    typer.echo(f"Laporan temuan {fid} ditulis ke {out}")
+    if ok is False:
+        typer.echo("PERINGATAN: bukti temuan ini TIDAK UTUH; lihat `pantau evidence verify "
+                   f"{fid}` sebelum laporan dipakai.", err=True)
+
+
+async def _pdf(config, html: str, out: Path) -> None:
+    from alerts.timeutil import parse_duration
+
+    from .fetch.browser import Browser
+    from .report import render_pdf
+
+    browser = Browser(executable=config.browser.executable, headless=True, args=config.browser.args,
+                      page_timeout=parse_duration(config.browser.page_timeout))
+    try:
+        await render_pdf(html, out, browser)
+    finally:
+        await browser.close()
+
+
+def _election_names(config) -> dict[str, str]:
+    try:
+        from alerts.lexicon import load_lexicon
+
+        return {e.id: e.name for e in load_lexicon(config.lexicon_files()).elections}
+    except Exception:  # the report still renders with election ids
+        return {}
+
+
+def purge_cmd(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Hanya tampilkan apa yang akan dihapus."),
+) -> None:
+    """Hapus temuan yang ditolak dan postingan tanpa temuan setelah masa retensi; rapikan izin berkas."""
+    from alerts.timeutil import utc_now
+
+    from .retention import purge
+
+    cli = _cli()
+    config = cli.get_config()
+    report = purge(config, utc_now(), dry_run=dry_run)
+    typer.echo(str(report))
+    for fid in report.findings:
+        typer.echo(f"  temuan {fid}")
+    for path in report.permissions_fixed:
+        typer.echo(f"  izin berkas terlalu terbuka: {path}")
 
 
 def register(app: typer.Typer, findings_app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
+    global _CLI
+    _CLI = next((m for m in list(sys.modules.values()) if getattr(m, "app", None) is app), None)
+    findings_app.command("show")(_guard(findings_show))
+    findings_app.command("confirm")(_guard(findings_confirm))
+    findings_app.command("dismiss")(_guard(findings_dismiss))
+    findings_app.command("export")(_guard(findings_export))
+    app.add_typer(evidence_app, name="evidence")
+    app.command("report")(_guard(report_cmd))
+    app.command("purge")(purge_cmd)

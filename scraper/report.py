@@ -1,0 +1,100 @@
+"""The printable report staff attach to their recommendation (HTML or PDF).
+
+:func:`report_context` is pure: it turns a finding, its custody entries and
+the result of verifying its evidence into the values the Jinja2 template
+``templates/report.html.j2`` shows (Indonesian, WITA). :func:`render_html`
+renders it with autoescaping; the PDF is the same HTML printed by the same
+Chromium that Pantau already uses (``Browser.pdf``), so no further heavy
+dependency is needed.
+"""
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from alerts.timeutil import deadline, fmt_wita, parse_iso
+
+from .custody import sha256_file
+from .evidence import SCREENSHOT
+
+TEMPLATES = Path(__file__).parent / "templates"
+ACTIONS_ID = {"captured": "bukti diambil", "verified": "bukti diperiksa", "confirmed": "dikonfirmasi",
+              "dismissed": "ditolak", "report": "laporan dibuat", "purged": "dihapus (retensi)",
+              "viewed": "dilihat", "repaired": "log diperbaiki"}
+STATUS_ID = {"new": "Belum ditinjau", "confirmed": "Dikonfirmasi", "dismissed": "Ditolak"}
+SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
+CATEGORY_ID = {"call": "ajakan", "candidate": "calon", "party": "partai", "gesture": "gestur",
+               "slogan": "slogan", "hashtag": "tagar", "number": "nomor urut",
+               "pair": "pasangan calon"}
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["wita"] = fmt_wita
+    return env
+
+
+def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path,
+                   custody_entries: Iterable[dict[str, Any]], evidence_ok: bool | None,
+                   evidence_problems: list[str], now: datetime,
+                   election_names: dict[str, str] | None = None) -> dict[str, Any]:
+    """Everything the template shows; no I/O except reading the screenshot to embed it."""
+    names = election_names or {}
+    first_seen = parse_iso(finding.get("first_seen"))
+    due = parse_iso(finding.get("deadline")) or (deadline(first_seen) if first_seen else None)
+    ev = finding.get("evidence") if isinstance(finding.get("evidence"), dict) else {}
+    artefacts = [{"name": n, "sha256": a["sha256"], "bytes": a["bytes"]}
+                 for n, a in sorted((ev.get("artefacts") or {}).items())]
+    screenshot_uri = None
+    shot = (ev.get("artefacts") or {}).get(SCREENSHOT)
+    shot_path = Path(evidence_dir) / SCREENSHOT
+    if shot and shot_path.is_file() and sha256_file(shot_path) == shot["sha256"]:
+        screenshot_uri = "data:image/png;base64," + base64.b64encode(shot_path.read_bytes()).decode("ascii")
+    reasons = [{"term": m.get("term"), "category": CATEGORY_ID.get(m.get("category"), m.get("category")),
+                "reason": m.get("reason") or ""}
+               for m in finding.get("matches", []) if m.get("category") != "neutral"]
+    return {
+        "finding": finding,
+        "person": finding.get("person", {}),
+        "settings": {"recipient": settings.recipient, "office": settings.office, "city": settings.city},
+        "status": STATUS_ID.get(finding.get("status", "new"), finding.get("status")),
+        "severity": SEVERITY_ID.get(finding.get("severity"), finding.get("severity")),
+        "published": fmt_wita(finding.get("published")),
+        "published_utc": finding.get("published") or "-",
+        "first_seen": fmt_wita(first_seen),
+        "first_seen_utc": finding.get("first_seen") or "-",
+        "deadline": fmt_wita(due),
+        "overdue": bool(due and now > due and finding.get("status") == "new"),
+        "deleted_at": fmt_wita(finding.get("post_deleted_at")) if finding.get("post_deleted_at") else None,
+        "reasons": reasons,
+        "elections": [names.get(e, e) for e in finding.get("elections", [])],
+        "captured_at": fmt_wita(ev.get("captured_at")) if ev.get("captured_at") else None,
+        "evidence_error": ev.get("error"),
+        "artefacts": artefacts,
+        "manifest_sha256": ev.get("manifest_sha256"),
+        "screenshot_uri": screenshot_uri,
+        "evidence_ok": evidence_ok,
+        "evidence_problems": evidence_problems,
+        "custody": [{"seq": e.get("seq"), "time": fmt_wita(e.get("time")),
+                     "action": ACTIONS_ID.get(e.get("action"), e.get("action")), "actor": e.get("actor"),
+                     "hash": e.get("hash", "")} for e in custody_entries],
+        "reviews": [{"action": STATUS_ID.get(r.get("action"), r.get("action")), "by": r.get("by"),
+                     "at": fmt_wita(r.get("at")), "note": r.get("note") or "", "forced": r.get("forced", False)}
+                    for r in finding.get("review", [])],
+        "generated": fmt_wita(now),
+        "generated_date": fmt_wita(now, with_time=False),
+    }
+
+
+def render_html(context: dict[str, Any]) -> str:
+    return _env().get_template("report.html.j2").render(**context)
+
+
+async def render_pdf(html: str, path: Path, browser: Any) -> None:
+    """Print ``html`` to an A4 PDF with Pantau's Chromium (``Browser.pdf``)."""
+    await browser.pdf(html, Path(path))

@@ -1,0 +1,180 @@
+"""Human review of findings: show, confirm, dismiss; every action audited.
+
+A finding starts ``new``; a named reviewer sets it ``confirmed`` or
+``dismissed`` with an optional note. A decision is final unless the reviewer
+passes ``force=True`` (CLI ``--force``): changing a decision is allowed, but
+deliberate, and the earlier decision stays in the finding's ``review``
+history and in both logs. Every action (also ``viewed``, ``report``,
+``export``, ``purged``) is appended to the hash-chained audit log
+``<storage>/audit.log``; confirm/dismiss also go to the evidence custody log,
+since they change how the evidence is held (confirmed evidence is kept,
+dismissed evidence is purged later).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from alerts.timeutil import iso, utc_now
+
+from .custody import ChainLog
+from .errors import PantauError
+from .evidence import custody_log
+from .store import FindingStore, storage_layout
+
+MIN_PREFIX = 6
+DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
+STATUS_ID = {"new": "baru", "confirmed": "dikonfirmasi", "dismissed": "ditolak"}
+SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
+
+
+class ReviewError(PantauError):
+    """A review action that cannot be done (message in Indonesian, for staff)."""
+
+
+def resolve_id(store: FindingStore, given: str) -> dict[str, Any]:
+    """The finding whose id is ``given`` or starts with it (unique, >= 6 chars)."""
+    given = given.strip().lower()
+    findings = store.all()
+    exact = [f for f in findings if f["id"] == given]
+    if exact:
+        return exact[0]
+    if len(given) < MIN_PREFIX:
+        raise ReviewError(f"ID temuan {given!r} terlalu pendek: tulis minimal {MIN_PREFIX} karakter awal ID")
+    hits = [f for f in findings if f["id"].startswith(given)]
+    if not hits:
+        raise ReviewError(f"temuan {given!r} tidak ditemukan (lihat `pantau findings list`)")
+    if len(hits) > 1:
+        raise ReviewError(f"ID {given!r} cocok dengan {len(hits)} temuan ({', '.join(f['id'] for f in hits)}); "
+                          "tulis lebih banyak karakter")
+    return hits[0]
+
+
+def audit_log(storage_dir: Path, clock: Callable[[], datetime] = utc_now) -> ChainLog:
+    return ChainLog(storage_layout(storage_dir)["audit"], clock=clock)
+
+
+@dataclass
+class Reviewer:
+    """Review actions on one storage folder; ``clock`` is injectable for tests."""
+
+    storage_dir: Path
+    clock: Callable[[], datetime] = utc_now
+
+    def __post_init__(self) -> None:
+        layout = storage_layout(Path(self.storage_dir))
+        self.store = FindingStore(layout["findings"])
+        self.audit = ChainLog(layout["audit"], clock=self.clock)
+        self.custody = custody_log(layout["evidence"], clock=self.clock)
+
+    def get(self, given: str) -> dict[str, Any]:
+        return resolve_id(self.store, given)
+
+    def show(self, given: str, *, by: str = "") -> dict[str, Any]:
+        """The finding (access is audited: personal data)."""
+        finding = self.get(given)
+        self.audit.append("viewed", finding_id=finding["id"], actor=_actor(by))
+        return finding
+
+    def confirm(self, given: str, *, by: str, note: str = "", force: bool = False) -> dict[str, Any]:
+        return self._decide(given, "confirm", by=by, note=note, force=force)
+
+    def dismiss(self, given: str, *, by: str, note: str = "", force: bool = False) -> dict[str, Any]:
+        return self._decide(given, "dismiss", by=by, note=note, force=force)
+
+    def _decide(self, given: str, action: str, *, by: str, note: str, force: bool) -> dict[str, Any]:
+        by = (by or "").strip()
+        if not by:
+            raise ReviewError("nama peninjau wajib diisi (--by NAMA)")
+        status = DECISIONS[action]
+        fid = self.get(given)["id"]
+        now = self.clock()
+        stamp = iso(now)
+        previous: dict[str, str] = {}
+
+        def change(doc: dict[str, Any]) -> None:
+            # checked under the store's file lock, so two reviewers cannot both decide
+            current = doc.get("status", "new")
+            if current != "new" and not force:
+                who = doc.get("reviewed_by") or "?"
+                raise ReviewError(
+                    f"temuan {doc['id']} sudah {STATUS_ID.get(current, current)} oleh {who}; "
+                    "pakai --force untuk mengubah keputusan (keputusan lama tetap tercatat)")
+            previous["status"] = current
+            doc["status"] = status
+            doc["reviewed_by"] = by
+            doc["reviewed_at"] = stamp
+            doc["review_note"] = note
+            doc.setdefault("review", []).append(
+                {"action": status, "by": by, "at": stamp, "note": note, "previous": current, "forced": force})
+
+        updated = self.store.update(fid, change)
+        if updated is None:
+            raise ReviewError(f"temuan {fid} hilang saat diperbarui")
+        details = {"from": previous.get("status"), "to": status, "note": note, "forced": force}
+        self.audit.append(status, finding_id=fid, actor=by, details=details, now=now)
+        if isinstance(updated.get("evidence"), dict) and "manifest_sha256" in updated["evidence"]:
+            self.custody.append(status, finding_id=fid, actor=by, details=details,
+                                artefacts={"manifest.json": updated["evidence"]["manifest_sha256"]}, now=now)
+        return updated
+
+
+def _actor(by: str) -> str:
+    return (by or "").strip() or _login_name()
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (container): still record something
+        return "tidak diketahui"
+
+
+def format_finding(finding: dict[str, Any]) -> str:
+    """The finding as staff read it in a terminal (Indonesian, WITA)."""
+    from alerts.timeutil import fmt_wita
+
+    p = finding["person"]
+    ev = finding.get("evidence") or {}
+    lines = [
+        f"Temuan {finding['id']}  [{STATUS_ID.get(finding.get('status', 'new'), finding.get('status'))}]",
+        f"  Nama            : {p.get('name', '-')}",
+        f"  NIP             : {p.get('nip', '-')}",
+        f"  Jabatan         : {p.get('position', '-')}",
+        f"  Unit kerja      : {p.get('unit', '-')}",
+        f"  Platform / akun : {finding.get('platform')}  {finding.get('account_url')}",
+        f"  Tautan unggahan : {finding.get('post_url')}",
+        f"  Waktu unggah    : {fmt_wita(finding.get('published'))}",
+        f"  Pertama terlihat: {fmt_wita(finding.get('first_seen'))}",
+        f"  Batas penanganan: {fmt_wita(finding.get('deadline'))}",
+        f"  Tingkat         : {SEVERITY_ID.get(finding.get('severity'), finding.get('severity'))} "
+        f"(skor {finding.get('score')})",
+        f"  Istilah         : {', '.join(finding.get('terms', [])) or '-'}",
+    ]
+    if finding.get("first_scan"):
+        lines.append("  Catatan         : ditemukan pada pemindaian pertama akun ini")
+    if finding.get("post_deleted_at"):
+        lines.append(f"  DIHAPUS         : unggahan dihapus setelah bukti diambil "
+                     f"(terlihat hilang {fmt_wita(finding['post_deleted_at'])})")
+    lines.append("  Alasan:")
+    for m in finding.get("matches", []):
+        if m.get("category") != "neutral":
+            lines.append(f"    - \"{m.get('term')}\" ({m.get('category')}): {m.get('reason', '')}")
+    lines.append(f"  Kutipan: \"{finding.get('excerpt', '')}\"")
+    if "manifest_sha256" in ev:
+        lines.append(f"  Bukti: {ev.get('dir')} (manifest SHA-256 {ev['manifest_sha256']})")
+        for name, art in sorted(ev.get("artefacts", {}).items()):
+            lines.append(f"    {name:15} {art['sha256']}")
+    elif ev.get("error"):
+        lines.append(f"  Bukti: GAGAL diambil: {ev['error']}")
+    else:
+        lines.append("  Bukti: tidak ada")
+    for r in finding.get("review", []):
+        lines.append(f"  Tinjauan: {STATUS_ID.get(r['action'], r['action'])} oleh {r['by']} "
+                     f"{fmt_wita(r['at'])}" + (f": {r['note']}" if r.get("note") else "")
+                     + (" (keputusan diubah)" if r.get("forced") else ""))
+    return "\n".join(lines)
