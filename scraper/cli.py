@@ -261,13 +261,14 @@ def parse(
     file: Path = typer.Argument(..., help="Halaman tersimpan (HTML, XML atau JSON)."),
     platform: str = typer.Option(..., "--platform", "-p", help="Nama platform, mis. telegram."),
     url: Optional[str] = typer.Option(None, "--url", help="URL asal halaman (untuk tautan relatif)."),
+    options: Optional[str] = typer.Option(None, "--options", help='Opsi akun sebagai JSON, mis. \'{"selectors": {"post": "article"}}\'.'),
     as_json: bool = typer.Option(False, "--json", help="Cetak sebagai JSON."),
 ) -> None:
     """Urai halaman tersimpan tanpa jaringan (exit 0: ada postingan, 3: vonis kesehatan)."""
     from .parsing import format_result, parse_file
 
     try:
-        result = parse_file(platform, file, url=url)
+        result = parse_file(platform, file, url=url, options=_json_options(options))
     except (KeyError, FileNotFoundError, ValueError) as exc:
         raise fail(f"{file}: {exc.args[0] if exc.args else exc}")
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1) if as_json else format_result(result))
@@ -278,12 +279,13 @@ def parse(
 def probe(
     url: str = typer.Argument(..., help="URL akun yang akan diambil sekarang."),
     platform: Optional[str] = typer.Option(None, "--platform", "-p", help="Nama platform (default: dari host)."),
+    options: Optional[str] = typer.Option(None, "--options", help="Opsi akun sebagai JSON (mis. selektor untuk web)."),
     as_json: bool = typer.Option(False, "--json", help="Cetak sebagai JSON."),
 ) -> None:
     """Ambil satu akun sekarang dan tampilkan postingan atau vonis kesehatannya."""
     setup_logging(STATE.verbose)
     config = get_config()
-    result = asyncio.run(_probe(config, url, platform))
+    result = asyncio.run(_probe(config, url, platform, _json_options(options)))
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1) if as_json else _format_probe(result))
     raise typer.Exit(result.exit_code)
 
@@ -294,12 +296,24 @@ def _format_probe(result: object) -> str:
     return format_result(result)
 
 
-async def _probe(config: Config, url: str, platform: Optional[str]):
+def _json_options(text: Optional[str]) -> Optional[dict]:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise fail(f"--options: bukan JSON yang valid ({exc})")
+    if not isinstance(value, dict):
+        raise fail('--options: harus objek JSON, mis. {"selectors": {"post": "article"}}')
+    return value
+
+
+async def _probe(config: Config, url: str, platform: Optional[str], options: Optional[dict] = None):
     from .app import open_runtime
     from .parsing import probe as probe_url
 
     async with open_runtime(config, people=[], browser=True) as rt:
-        return await probe_url(url, platform, rt.services.http, rt.services.browser)
+        return await probe_url(url, platform, rt.services.http, rt.services.browser, options=options)
 
 
 @app.command()

@@ -109,8 +109,11 @@ def test_check_account(options, problem):
 
 
 def test_fetch_mode_and_wait():
-    http = Account("web", URL, options={"selectors": SELECTORS})
-    browser = Account("web", URL, options={"selectors": SELECTORS, "wait": "article.post"})
+    http = Account("web", URL, options={"selectors": SELECTORS, "browser": False})
+    browser = Account("web", URL, options={"selectors": SELECTORS, "wait": "main.feed"})
+    default = Account("web", URL, options={"selectors": SELECTORS})
     assert web.fetch_mode(http) is FetchMode.HTTP and web.wait_selector(http) is None
-    assert web.fetch_mode(browser) is FetchMode.BROWSER and web.wait_selector(browser) == "article.post"
+    assert web.fetch_mode(browser) is FetchMode.BROWSER and web.wait_selector(browser) == "main.feed"
+    # rendered in Chromium by default, waiting for the post selector
+    assert web.fetch_mode(default) is FetchMode.BROWSER and web.wait_selector(default) == SELECTORS["post"]
     assert web.fetch_url(http) == URL

@@ -140,7 +140,7 @@ def write_demo_files(workdir: Path, site_url: str, smtp_port: int, gateway_port:
         options = ""
         if platform == "web":
             sel = ", ".join(f'{k} = "{v}"' for k, v in WEB_SELECTORS.items())
-            options = f", options = {{ browser = true, selectors = {{ {sel} }} }}"
+            options = f", options = {{ selectors = {{ {sel} }} }}"
         people.append(f'''[[person]]
 name = "{p['name']}"
 nip = "{p['nip']}"

@@ -12,7 +12,7 @@ A selector spec is ``SELECTOR`` (the text of the first match inside the post
 element), ``SELECTOR@ATTR`` (an attribute of that match) or ``@ATTR`` (an
 attribute of the post element itself). Only ``post`` is required. Without
 ``id`` the permalink is the id, without a permalink a hash of the text. The
-page is fetched over plain HTTP unless ``browser = true`` or ``wait`` is set.
+page is rendered in Chromium unless the entry says ``browser = false``.
 No post element is a layout change unless ``selectors.empty`` matches; a
 ``text``/``link``/``time`` selector that matches in none of the posts is a
 layout change too.
@@ -100,12 +100,15 @@ class WebAdapter(Adapter):
         return problems
 
     def fetch_mode(self, account: Account) -> FetchMode:
+        """Rendered in Chromium unless the entry says ``browser = false``."""
         options = account.options or {}
-        return FetchMode.BROWSER if options.get("browser") or options.get("wait") else FetchMode.HTTP
+        return FetchMode.HTTP if options.get("browser") is False else FetchMode.BROWSER
 
     def wait_selector(self, account: Account) -> str | None:
         options = account.options or {}
-        return options.get("wait") or (_selectors(options).get("post") if options.get("browser") else None)
+        if self.fetch_mode(account) is FetchMode.HTTP:
+            return None
+        return options.get("wait") or _selectors(options).get("post")
 
     def post_selector(self, post: Post) -> str | None:
         return post.extra.get("selector")
