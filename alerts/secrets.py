@@ -23,36 +23,44 @@ def register_secret(value: str | None) -> None:
             _secrets.add(value)
 
 
-def mask(text: str) -> str:
-    """Return ``text`` with every registered secret and URL credential hidden."""
-    if not text:
-        return text
+def _mask_registered(text: str) -> str:
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    return _URL_CRED.sub(lambda m: m.group(1) + MASK + "@", text)
+    return text
+
+
+def mask(text: str) -> str:
+    """Return ``text`` with every registered secret and URL credential hidden."""
+    if not text:
+        return text
+    return _URL_CRED.sub(lambda m: m.group(1) + MASK + "@", _mask_registered(text))
 
 
 # scheme://user:password@  or scheme://token@ (apprise puts tokens there)
-_URL_CRED = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/@:]*:?)[^\s/@]+@", re.IGNORECASE)
+_URL_CRED = re.compile(r"(\b[a-z][a-z0-9+.-]*://)(?:[^\s/@:?#]*:)?[^\s/@?#]+@", re.IGNORECASE)
 _SECRET_QUERY = re.compile(r"([?&](?:pass|password|token|key|apikey|secret|auth)=)[^&\s]+", re.IGNORECASE)
 
 
 def mask_url(url: str) -> str:
     """A URL safe to print: credentials, tokens and secret query values hidden."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    shown = f"{parts.scheme}://"
-    if parts.username or parts.password:
-        shown += f"{MASK}@"
+    try:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        shown = f"{parts.scheme}://"
+        if parts.username or parts.password:
+            shown += f"{MASK}@"
+    except ValueError:
+        # e.g. tgram://123:BOT-TOKEN/chat: the "port" is a token; hide the whole authority
+        host, shown = MASK, f"{parts.scheme}://"
     shown += host + parts.path
     if parts.query:
         shown += "?" + parts.query
-    return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, mask(shown))
+    return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, _mask_registered(shown))
 
 
 class MaskingFilter(logging.Filter):
