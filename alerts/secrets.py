@@ -36,11 +36,15 @@ def mask(text: str) -> str:
     """Return ``text`` with every registered secret and URL credential hidden."""
     if not text:
         return text
-    return _URL_CRED.sub(lambda m: m.group(1) + MASK + "@", _mask_registered(text))
+    text = _URL_CRED.sub(lambda m: m.group(1) + MASK + "@", _mask_registered(text))
+    text = _TOKEN_PORT.sub(lambda m: m.group(1) + MASK, text)
+    return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, text)
 
 
 # scheme://user:password@  or scheme://token@ (apprise puts tokens there)
 _URL_CRED = re.compile(r"(\b[a-z][a-z0-9+.-]*://)(?:[^\s/@:?#]*:)?[^\s/@?#]+@", re.IGNORECASE)
+# scheme://123456:TOKEN/... (a bot token where a port would be)
+_TOKEN_PORT = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^\s/@?#:]+:(?=[^\s/@?#]*[^\d\s/@?#])[^\s/@?#]+", re.IGNORECASE)
 _SECRET_QUERY = re.compile(r"([?&](?:pass|password|token|key|apikey|secret|auth)=)[^&\s]+", re.IGNORECASE)
 
 
