@@ -59,6 +59,16 @@ def check_everything(config_path) -> list[Problem]:
         problems.append(Problem(str(config.path), "lexicon.paths",
                                 "no lexicon file matches these globs; the detector would find nothing"))
     problems += check_lexicon(lexicon_files)
+    from alerts.channels import build_channels
+    from alerts.render import check_templates
+
+    if config.alerts.templates_dir:
+        problems += check_templates(config.alerts.templates_dir, file_label=config.alerts.templates_dir)
+    try:
+        _channels, channel_problems = build_channels(config.alerts.all_channels(), file_label=str(config.path))
+        problems += channel_problems
+    except Exception as exc:  # pragma: no cover - reported, not fatal for check
+        problems.append(Problem(str(config.path), "alerts", f"channels could not be built: {exc}"))
     t = thresholds(config)
     if not (t.low <= t.medium <= t.high):
         problems.append(Problem(str(config.path), "detector",

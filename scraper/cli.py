@@ -380,11 +380,16 @@ def alerts_pending(as_json: bool = typer.Option(False, "--json", help="Cetak seb
 
 
 @alerts_app.command("retry")
-def alerts_retry() -> None:
-    """Kirim sekarang semua peringatan yang sudah jatuh tempo."""
+def alerts_retry(
+    dead: bool = typer.Option(False, "--dead", help="Coba lagi juga kiriman yang sudah gagal permanen."),
+) -> None:
+    """Kirim sekarang semua peringatan yang menunggu (tanpa menunggu jeda percobaan ulang)."""
     setup_logging(STATE.verbose)
     config = get_config()
-    report = _outbox(config).deliver_due()
+    outbox = _outbox(config)
+    if dead:
+        typer.echo(f"{outbox.requeue_dead()} kiriman gagal permanen diantrekan ulang.")
+    report = outbox.deliver_due(force=True)
     typer.echo(f"Terkirim {getattr(report, 'sent', 0)}, gagal {getattr(report, 'failed', 0)}, "
                f"gagal permanen {getattr(report, 'dead', 0)}.")
 

@@ -283,7 +283,15 @@ def check_config(path: Path) -> tuple[Config | None, list[Problem]]:
     except ValidationError as exc:
         return None, problems + validation_problems(exc, file)
     config.path = path.resolve()
+    _anchor_paths(config)
     return (None if problems else config), problems
+
+
+def _anchor_paths(config: Config) -> None:
+    """Make relative paths inside sections relative to the config file."""
+    templates = config.alerts.templates_dir
+    if templates and not os.path.isabs(templates):
+        config.alerts.templates_dir = str((config.base_dir / templates).resolve())
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -305,5 +313,6 @@ def config_from_dict(raw: dict[str, Any], path: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     config.path = Path(path).resolve()
+    _anchor_paths(config)
     return config
 

@@ -64,3 +64,16 @@ def test_status_and_pending_on_an_empty_storage(tmp_path):
     assert status["daemon"]["running"] is False and status["version"]
     result = runner.invoke(app, ["--config", str(cfg), "alerts", "pending", "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+def test_check_reports_bad_alert_urls_and_templates(tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "finding_long.j2").write_text("{{ rusak")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[lexicon]\npaths = ["{repo}/watchlists/lexicon/*.toml"]\n[watchlists]\npaths = []\n'
+                   '[alerts]\nurls = ["bukan-skema://apa"]\ntemplates_dir = "tpl"\n')
+    result = runner.invoke(app, ["--config", str(cfg), "check"])
+    assert result.exit_code == 1
+    assert "bukan-skema://apa" in result.stdout
+    assert "finding_long.j2" in result.stdout and str(tmp_path / "tpl") in result.stdout
