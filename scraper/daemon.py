@@ -1,19 +1,28 @@
 """``pantau run``: the daemon (wiring, signals, reload, systemd notify).
 
-- SIGTERM / SIGINT: stop scheduling, let running account jobs finish or
-  cancel them after a grace period, close the browser, exit 0 (< 10 s).
+- SIGTERM / SIGINT: stop starting runs, give running account jobs a grace
+  period, cancel the rest, close the browser, exit 0 -- all within
+  :data:`STOP_DEADLINE` seconds. Every state write is atomic, so whatever is
+  cut short is either fully on disk or not at all; a delivery cut short is
+  re-sent on the next start (the outbox marks it interrupted).
 - SIGHUP, or a change to the config, a watchlist or a lexicon file: reload.
-  A broken file is rejected with a clear log line and the last good
+  A broken file is rejected with a log line naming it and the last good
   version keeps running.
 - systemd: READY=1 once jobs are scheduled, WATCHDOG=1 from the event loop
-  while it makes progress, STATUS= with counts.
+  while it turns, STATUS= with counts.
+- Log lines written while an account runs name the account and its person.
 """
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,44 +34,106 @@ from . import __version__
 from .app import build_detector, check_everything, load_people, open_runtime
 from .config import Config, load_config, parse_hhmm
 from .models import Account, Person
-from .pipeline import AccountResult, deliver, process_account
+from .pipeline import AccountResult, process_account
 from .schedule import Scheduler
-from .status import record_daemon
+from .status import PassTracker, record_daemon
 from .systemd import notify, watchdog_interval
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE = 6.0  # seconds running jobs get before they are cancelled
+STOP_GRACE = 4.0  # seconds running jobs get before they are cancelled
+STOP_DEADLINE = 9.0  # seconds from SIGTERM to exit, whatever still runs
 WATCH_EVERY = 5.0  # seconds between two looks at the watched files
+TEMP_MAX_AGE = 3600.0  # leftover temp files of atomic writes older than this are removed
+
+#: (account URL, person name) of the account job running in this task
+_ACCOUNT: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("pantau_account", default=None)
 
 
 def run_daemon(config_path: Path) -> int:
-    return asyncio.run(Daemon(Path(config_path)).main())
+    daemon = Daemon(Path(config_path))
+    code = asyncio.run(daemon.main())
+    _finish_threads(daemon.stop_requested_at)
+    return code
+
+
+def _finish_threads(stop_at: float | None) -> None:
+    """Let delivery threads finish until the stop deadline, then leave anyway.
+
+    A send to a hung mail server may take its whole timeout; the interpreter
+    would wait for it at exit. Past the deadline we exit at once: the outbox
+    record still holds the claim, and the next start sends it again.
+    """
+    if stop_at is None:
+        return
+    for thread in threading.enumerate():
+        if thread is threading.main_thread() or thread.daemon:
+            continue
+        thread.join(max(0.0, stop_at + STOP_DEADLINE - time.monotonic()))
+    busy = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
+    if busy:
+        log.warning("exiting with %d delivery thread(s) still busy (%s); interrupted sends are retried on the "
+                    "next start", len(busy), ", ".join(busy))
+        logging.shutdown()
+        os._exit(0)
+
+
+class AccountContext(logging.Filter):
+    """Adds "(account URL, person)" to log lines written inside an account job."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ctx = _ACCOUNT.get()
+        if ctx is not None:
+            url, person = ctx
+            message = record.getMessage()
+            if url not in message:
+                record.msg, record.args = f"{message} [account {url} ({person})]", ()
+        return True
+
+
+def sweep_temp_files(root: Path, now: float | None = None, max_age: float = TEMP_MAX_AGE) -> int:
+    """Remove temp files a killed writer left behind (``.<name>.<random>.tmp``)."""
+    now = time.time() if now is None else now
+    removed = 0
+    for path in Path(root).rglob(".*.tmp"):
+        try:
+            if now - path.stat().st_mtime > max_age:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 class Daemon:
     def __init__(self, config_path: Path):
         self.config_path = config_path
         self.stop_event = asyncio.Event()
-        self.reload_event = asyncio.Event()
+        self.wake = asyncio.Event()
+        self.reload_requested = False
+        self.stop_requested_at: float | None = None
         self.config: Config | None = None
         self.people: dict[str, tuple[Person, Account]] = {}
         self.runtime: Any = None
         self.scheduler = Scheduler()
         self.running: set[asyncio.Task] = set()
+        self.background: set[asyncio.Task] = set()
         self.delivering = asyncio.Lock()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
         self.totals = {"runs": 0, "failed": 0, "new": 0, "edited": 0, "deleted": 0, "findings": 0, "alerts_sent": 0}
         self.last_run: datetime | None = None
-        self._signature: dict[str, float] = {}
+        self.passes = PassTracker()
+        self._signature: dict[str, tuple[int, int]] = {}
         self._gate: asyncio.Semaphore | None = None
+        self._log_filter = AccountContext()
 
     # -- start-up ------------------------------------------------------------
     async def main(self) -> int:
         try:
-            config = load_config(self.config_path)
             problems = check_everything(self.config_path)
             if problems:
                 raise ProblemsError(problems)
+            config = load_config(self.config_path)
             people = load_people(config)
         except ProblemsError as exc:
             for problem in exc.problems:
@@ -73,10 +144,17 @@ class Daemon:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self._stop, "SIGTERM")
         loop.add_signal_handler(signal.SIGINT, self._stop, "SIGINT")
-        loop.add_signal_handler(signal.SIGHUP, self.reload_event.set)
-        async with open_runtime(config, people=people) as rt:
+        loop.add_signal_handler(signal.SIGHUP, self._hup)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self._log_filter)
+        swept = sweep_temp_files(config.storage_dir) if config.storage_dir.exists() else 0
+        if swept:
+            log.info("removed %d temp file(s) left by an earlier crash", swept)
+        stack = AsyncExitStack()
+        try:
+            rt = await stack.enter_async_context(open_runtime(config, people=people))
             self.runtime = rt
-            if rt.services.browser is not None:
+            if rt.services.browser is not None and not self.stop_event.is_set():
                 try:
                     log.info("browser ready: Chromium %s", await rt.services.browser.smoke_test())
                 except Exception as exc:
@@ -87,55 +165,85 @@ class Daemon:
             self.scheduler.start()
             self._signature = self._watched_signature()
             record_daemon(config.storage_dir, state="running", pid=os.getpid(), started=utc_now(),
-                          next_cycle=self.scheduler.next_account_run())
+                          stopped=None, next_cycle=self.scheduler.next_account_run(), accounts=len(self.people))
             log.info("Pantau %s running: %d accounts of %d people", __version__, len(self.people),
                      len({p.nip for p, _ in self.people.values()}))
             notify("READY=1")
             self._notify_status()
-            try:
-                await self._loop()
-            finally:
-                await self._shutdown()
+            await self._loop()
+            await self._stop_jobs()
+        finally:
+            await self._close(stack)
+            for handler in logging.getLogger().handlers:
+                handler.removeFilter(self._log_filter)
         return 0
 
     def _stop(self, name: str) -> None:
-        log.info("%s received: stopping", name)
+        if self.stop_requested_at is None:
+            self.stop_requested_at = time.monotonic()
+            log.info("%s received: stopping", name)
+            notify("STOPPING=1")
         self.stop_event.set()
+        self.wake.set()
+
+    def _hup(self) -> None:
+        log.info("SIGHUP received: reloading")
+        self.reload_requested = True
+        self.wake.set()
+
+    def _remaining(self) -> float:
+        if self.stop_requested_at is None:
+            return STOP_DEADLINE
+        return max(0.0, self.stop_requested_at + STOP_DEADLINE - time.monotonic())
 
     # -- main loop -----------------------------------------------------------
     async def _loop(self) -> None:
         interval = watchdog_interval()
         tick = min(interval or WATCH_EVERY, WATCH_EVERY)
-        next_watch = 0.0
         loop = asyncio.get_running_loop()
+        next_watch = loop.time() + WATCH_EVERY
         while not self.stop_event.is_set():
             if interval:
                 notify("WATCHDOG=1")  # the loop is turning: progress
             if loop.time() >= next_watch:
                 next_watch = loop.time() + WATCH_EVERY
-                signature = self._watched_signature()
-                if signature != self._signature:
+                if self._watched_signature() != self._signature:
                     log.info("a watched file changed: reloading")
-                    self.reload_event.set()
-            if self.reload_event.is_set():
-                self.reload_event.clear()
+                    self.reload_requested = True
+            if self.reload_requested:
+                self.reload_requested = False
                 self._reload()
+            self.wake.clear()
             try:
-                await asyncio.wait_for(self.stop_event.wait(), tick)
+                await asyncio.wait_for(self.wake.wait(), tick)
             except asyncio.TimeoutError:
                 pass
 
-    async def _shutdown(self) -> None:
-        notify("STOPPING=1")
-        self.scheduler.shutdown()
+    async def _stop_jobs(self) -> None:
+        """No new runs; running ones get STOP_GRACE seconds, then are cancelled."""
+        self.scheduler.pause()
         if self.running:
-            done, pending = await asyncio.wait(self.running, timeout=STOP_GRACE)
-            for task in pending:
-                task.cancel()
+            _done, pending = await asyncio.wait(set(self.running), timeout=min(STOP_GRACE, self._remaining()))
             if pending:
-                await asyncio.wait(pending, timeout=2)
+                log.warning("cancelling %d account run(s) still going; they run again after the restart",
+                            len(pending))
+                for task in pending:
+                    task.cancel()
+                await asyncio.wait(pending, timeout=min(1.5, self._remaining()))
+        self.scheduler.shutdown()
+
+    async def _close(self, stack: AsyncExitStack) -> None:
+        """Close the browser and HTTP client, bounded by the stop deadline."""
+        self.scheduler.shutdown()
+        try:
+            await asyncio.wait_for(stack.aclose(), max(1.0, self._remaining() - 1.0))
+        except asyncio.TimeoutError:
+            log.warning("closing the browser took too long; leaving it to the service manager")
+        except Exception:
+            log.exception("closing the runtime failed")
         if self.config is not None:
-            record_daemon(self.config.storage_dir, state="stopped", stopped=utc_now())
+            record_daemon(self.config.storage_dir, state="stopped", stopped=utc_now(), next_cycle=None)
+        self.pool.shutdown(wait=False, cancel_futures=True)
         log.info("stopped")
 
     # -- reload --------------------------------------------------------------
@@ -148,16 +256,17 @@ class Daemon:
                 files += sorted((self.config.base_dir / templates).glob("*"))
         return files
 
-    def _watched_signature(self) -> dict[str, float]:
+    def _watched_signature(self) -> dict[str, tuple[int, int]]:
         sig = {}
         for f in self._watched_files():
             try:
-                sig[str(f)] = f.stat().st_mtime_ns
-            except FileNotFoundError:
-                sig[str(f)] = -1
+                st = f.stat()
+                sig[str(f)] = (st.st_mtime_ns, st.st_size)
+            except OSError:
+                sig[str(f)] = (-1, -1)
         return sig
 
-    def _reload(self) -> None:
+    def _reload(self) -> bool:
         """Load everything anew; on any problem keep the last good version."""
         self._signature = self._watched_signature()
         try:
@@ -172,39 +281,45 @@ class Daemon:
                 log.error("reload rejected: %s", problem)
             log.error("reload rejected (%d problem(s)); the last good configuration keeps running",
                       len(exc.problems))
-            return
+            return False
         except Exception as exc:
-            log.error("reload rejected: %s; the last good configuration keeps running", exc)
-            return
+            log.error("reload rejected: %s: %s; the last good configuration keeps running",
+                      type(exc).__name__, exc)
+            return False
         old = self.config
         assert old is not None
         if config.storage_dir != old.storage_dir or config.browser != old.browser:
             log.warning("[storage] and [browser] changes take effect after a restart")
         services = self.runtime.services
         services.detector = detector
+        services.run_timeout = parse_duration(config.schedule.run_timeout)
         if config.alerts != old.alerts:
             from alerts.outbox import Outbox
 
             services.outbox = Outbox(Path(old.storage_dir) / "outbox", config.alerts)
         config.storage = old.storage  # see the warning above
+        config.browser = old.browser
         self.config = config
         self._gate = asyncio.Semaphore(config.schedule.concurrency)
         self._apply_people(people)
         self._schedule_housekeeping()
         log.info("reloaded: %d accounts of %d people", len(self.people), len(people))
         self._notify_status()
+        return True
 
     def _apply_people(self, people: list[Person]) -> None:
         assert self.config is not None
         self.people = {a.key: (p, a) for p in people for a in p.accounts}
         self.runtime.people = people
+        self.passes.set_keys(set(self.people))
         jitter = parse_duration(self.config.schedule.jitter)
         jobs = {}
-        for key, (_person, account) in self.people.items():
+        for key, (person, account) in self.people.items():
             interval = self.config.interval_for(account.platform)
             if account.options.get("interval"):
                 interval = parse_duration(str(account.options["interval"]))
-            jobs[key] = (interval, min(jitter, interval / 2), self._account_job(key))
+            jobs[key] = (interval, min(jitter, interval / 2), self._account_job(key),
+                         f"{account.url} ({person.name})")
         self.scheduler.set_accounts(jobs, first_run_spread=min(jitter, 60.0))
 
     def _schedule_housekeeping(self) -> None:
@@ -226,35 +341,76 @@ class Daemon:
                 self.running.add(task)
             try:
                 await self.run_account(key)
+            except asyncio.CancelledError:
+                if not self.stop_event.is_set():
+                    raise
+                # cancelled by the shutdown: nothing of this run was stored, it runs again after the restart
             finally:
                 if task is not None:
                     self.running.discard(task)
         return job
 
+    def _background(self, coro: Any) -> None:
+        """Run ``coro`` outside any account's log context; keep a reference."""
+        task = asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     async def run_account(self, key: str) -> AccountResult | None:
         entry = self.people.get(key)
-        if entry is None or self._gate is None:
+        if entry is None or self._gate is None or self.stop_event.is_set():
             return None
         person, account = entry
-        async with self._gate:
-            result = await process_account(self.runtime.services, person, account)
+        token = _ACCOUNT.set((account.url, person.name))
+        try:
+            async with self._gate:
+                if self.stop_event.is_set():
+                    return None
+                result = await process_account(self.runtime.services, person, account)
+        finally:
+            _ACCOUNT.reset(token)
         self.last_run = utc_now()
         self.totals["runs"] += 1
         self.totals["failed"] += 0 if result.ok else 1
         for name in ("new", "edited", "deleted", "findings"):
             self.totals[name] += getattr(result, name)
-        if result.alerts or not result.ok:
-            asyncio.create_task(self.deliver())
+        finished = self.passes.add(key, result, self.last_run)
+        if finished is not None:
+            self._record_pass(finished)
+        if (result.alerts or not result.ok) and not self.stop_event.is_set():
+            self._background(self.deliver())
         return result
 
-    async def deliver(self) -> None:
-        if self.delivering.locked():
-            return
+    def _record_pass(self, finished: dict[str, Any]) -> None:
+        assert self.config is not None
+        try:
+            record_daemon(self.config.storage_dir, last_cycle=finished,
+                          next_cycle=self.scheduler.next_account_run())
+        except OSError as exc:
+            log.error("cannot write state.json: %s", exc)
+        log.info("pass over all %d accounts finished: %d fetched, %d failed, %d new posts, %d findings",
+                 finished["accounts"], finished["fetched"], finished["failed"], finished["new"], finished["findings"])
+
+    async def deliver(self) -> int:
+        """Send what is due in the outbox, in the delivery thread; how many were sent."""
+        if self.delivering.locked() or self.runtime is None:
+            return 0
         async with self.delivering:
+            outbox = self.runtime.services.outbox
             try:
-                self.totals["alerts_sent"] += await deliver(self.runtime.services)
+                report = await asyncio.get_running_loop().run_in_executor(self.pool, outbox.deliver_due)
+            except asyncio.CancelledError:
+                raise
+            except RuntimeError as exc:  # pool shut down while stopping
+                log.debug("delivery not started: %s", exc)
+                return 0
             except Exception:
                 log.exception("outbox delivery failed")
+                return 0
+            sent = int(getattr(report, "sent", 0))
+            self.totals["alerts_sent"] += sent
+            self.passes.sent(sent)
+            return sent
 
     async def digest(self) -> None:
         try:
@@ -266,17 +422,22 @@ class Daemon:
         services = self.runtime.services
         now = utc_now()
         since = now - timedelta(days=1)
-        findings = [f for f in services.findings.all() if f.get("first_seen", "") >= iso(since)]
-        health = []
-        for h in services.health.all():
-            if h.state != "ok" and h.key in self.people:
-                person, account = self.people[h.key]
-                health.append({"account_url": account.url, "platform": account.platform,
-                               "person": {"name": person.name, "nip": person.nip, "position": person.position,
-                                          "unit": person.unit},
-                               "state": h.state, "reason": h.reason, "since": iso(h.since), "failures": h.failures})
-        alert = build_digest(findings, health, services.outbox.counts(), since, now)
-        services.outbox.enqueue(alert)
+        try:
+            findings = [f for f in services.findings.all() if f.get("first_seen", "") >= iso(since)]
+            health = []
+            for h in services.health.all():
+                if h.state != "ok" and h.key in self.people:
+                    person, account = self.people[h.key]
+                    health.append({"account_url": account.url, "platform": account.platform,
+                                   "person": {"name": person.name, "nip": person.nip, "position": person.position,
+                                              "unit": person.unit},
+                                   "state": h.state, "reason": h.reason, "since": iso(h.since),
+                                   "failures": h.failures})
+            alert = build_digest(findings, health, services.outbox.counts(), since, now)
+            services.outbox.enqueue(alert)
+        except Exception:
+            log.exception("daily digest failed")
+            return
         await self.deliver()
 
     async def purge(self) -> None:
@@ -293,9 +454,12 @@ class Daemon:
 
     async def _record_status(self) -> None:
         assert self.config is not None
-        record_daemon(self.config.storage_dir, state="running", pid=os.getpid(),
-                      next_cycle=self.scheduler.next_account_run(),
-                      last_run=self.last_run, totals=dict(self.totals), accounts=len(self.people))
+        try:
+            record_daemon(self.config.storage_dir, state="running", pid=os.getpid(),
+                          next_cycle=self.scheduler.next_account_run(),
+                          last_run=self.last_run, totals=dict(self.totals), accounts=len(self.people))
+        except OSError as exc:
+            log.error("cannot write state.json: %s", exc)
         self._notify_status()
 
     def _notify_status(self) -> None:

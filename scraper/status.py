@@ -1,7 +1,15 @@
-"""What the daemon is doing, written to disk so ``pantau status`` can read it."""
+"""What the daemon is doing, written to disk so ``pantau status`` can read it.
+
+``pantau once`` records its cycle with :func:`record_cycle`. The daemon has
+no global cycle (each account runs on its own interval), so it counts a
+*pass*: the time in which every watched account ran at least once
+(:class:`PassTracker`); a finished pass is stored as ``last_cycle`` in the
+same shape.
+"""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +49,61 @@ def record_daemon(storage_dir: Path, **fields: Any) -> dict:
     state["updated"] = iso(utc_now())
     write_state(path, state)
     return state
+
+
+#: error entries kept in state.json per cycle
+MAX_ERRORS = 50
+_FIGURES = ("new", "edited", "deleted", "findings")
+
+
+@dataclass
+class PassTracker:
+    """Adds account results until every watched account has run once.
+
+    Pure bookkeeping: the caller passes the clock's time and writes the
+    finished pass (see :func:`record_daemon`).
+    """
+
+    keys: set[str] = field(default_factory=set)
+    started: datetime | None = None
+    waiting: set[str] = field(default_factory=set)
+    figures: dict[str, int] = field(default_factory=dict)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    results: int = 0
+
+    def set_keys(self, keys: set[str]) -> None:
+        """The watchlist changed: wait for new accounts, forget removed ones."""
+        added = set(keys) - self.keys
+        self.keys = set(keys)
+        self.waiting = (self.waiting & self.keys) | added if self.started else set(self.keys)
+
+    def _begin(self, now: datetime) -> None:
+        self.started, self.waiting, self.results = now, set(self.keys), 0
+        self.figures = {"fetched": 0, "failed": 0, "alerts_sent": 0, **{k: 0 for k in _FIGURES}}
+        self.errors = []
+
+    def add(self, key: str, result: Any, now: datetime) -> dict[str, Any] | None:
+        """Count one account run; the finished pass (same shape as ``last_cycle``) or None."""
+        if self.started is None:
+            self._begin(now)
+        self.results += 1
+        ok = bool(getattr(result, "ok", True))
+        self.figures["fetched" if ok else "failed"] += 1
+        for name in _FIGURES:
+            self.figures[name] += int(getattr(result, name, 0) or 0)
+        if not ok and len(self.errors) < MAX_ERRORS:
+            self.errors.append(result.to_error())
+        self.waiting.discard(key)
+        if self.waiting:
+            return None
+        done = {"started": iso(self.started), "finished": iso(now), "accounts": self.results,
+                **self.figures, "errors": list(self.errors)}
+        self._begin(now)
+        return done
+
+    def sent(self, count: int) -> None:
+        if self.started is not None:
+            self.figures["alerts_sent"] += count
 
 
 def _alive(pid: int | None) -> bool:
