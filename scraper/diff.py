@@ -11,6 +11,7 @@ Pure: no I/O. A post is
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping
@@ -27,6 +28,13 @@ class StoredPost:
     published: datetime | None
     first_seen: datetime
     deleted: bool = False
+    #: set when the text was purged (privacy) and only its hash is kept
+    text_sha256: str | None = None
+
+    def same_text_as(self, text: str) -> bool:
+        if self.text_sha256 is not None:
+            return self.text_sha256 == text_digest(text)
+        return same_text(self.text, text)
 
 
 @dataclass
@@ -46,6 +54,11 @@ def same_text(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
+def text_digest(text: str) -> str:
+    """Hash of a post's text, whitespace-insensitive (what a tombstone keeps)."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
 def _age_key(published: datetime | None, first_seen: datetime) -> datetime:
     return published or first_seen
 
@@ -63,7 +76,7 @@ def diff_posts(stored: Mapping[str, StoredPost], fetched: list[Post], now: datet
             continue
         if old.deleted:
             changes.restored.append(post)
-        if not same_text(old.text, post.text):
+        if not old.same_text_as(post.text):
             changes.edited.append((post, old))
         elif not old.deleted:
             changes.unchanged.append(post)

@@ -8,10 +8,11 @@ daemon at ``[retention] run_at``):
   ``purged`` entry goes to the custody log and the audit log FIRST (the logs
   are append-only and keep the hashes of what was destroyed), then the folder
   and the finding are removed; a crash in between is finished by the next run.
+  The post behind it keeps only a hash of its text (a tombstone), and the
+  findings store keeps only the finding's id, so it is never alerted again.
 * stored posts that never raised a finding (no ``findings`` on the post) and
-  were first seen more than ``[retention] posts_days`` ago are removed from
-  their account shard. A post that raised any finding is never purged here:
-  its shard entry is what stops the pipeline from seeing it as new again.
+  were last seen on the platform more than ``[retention] posts_days`` ago are
+  removed from their account shard.
 * confirmed and new findings and their evidence are never touched.
 * every file under the storage folder readable or writable by group/others
   is reported and set to 0600 (folders 0700).
@@ -110,6 +111,14 @@ def purge(config: Any, now: datetime, *, dry_run: bool = False) -> PurgeReport:
         if folder.is_dir():
             shutil.rmtree(folder)
     if doomed and not dry_run:
+        # Keep only a hash of the dismissed posts' text (no content, no re-alert).
+        by_account: dict[str, set[str]] = {}
+        for f in doomed:
+            by_account.setdefault(f.get("account_key", ""), set()).add(f["post_id"])
+        for path in PostStore(storage).shard_files():
+            pids = by_account.get(path.stem)
+            if pids:
+                AccountShard(path).tombstone(pids)
         findings.remove({f["id"] for f in doomed})
 
     post_cutoff = now - timedelta(days=settings.posts_days)
@@ -117,7 +126,8 @@ def purge(config: Any, now: datetime, *, dry_run: bool = False) -> PurgeReport:
     def keep(doc: dict[str, Any]) -> bool:
         if doc.get("findings"):
             return True
-        seen = parse_iso(doc.get("first_seen"))
+        # last seen on the platform (a post still listed keeps being seen)
+        seen = parse_iso(doc.get("last_seen") or doc.get("first_seen"))
         return seen is None or seen >= post_cutoff
 
     for path in PostStore(storage).shard_files():

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable
 from alerts.storage import atomic_write_json, ensure_private_dir, file_lock, open_db, read_json
 from alerts.timeutil import iso, parse_iso
 
-from .diff import Changes, StoredPost
+from .diff import Changes, StoredPost, text_digest
 from .models import Account, Post
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ class AccountShard:
                 published=parse_iso(doc.get("published")),
                 first_seen=parse_iso(doc["first_seen"]),
                 deleted=doc.get("status") == "deleted",
+                text_sha256=doc.get("text_sha256"),
             )
             for pid, doc in self.posts().items()
         }
@@ -104,7 +105,10 @@ class AccountShard:
             next_key += 1
         for post, _old in changes.edited:
             doc = docs[by_pid[post.post_id]]
-            doc.setdefault("history", []).append({"text": doc.get("text", ""), "replaced_at": stamp})
+            if doc.get("text_sha256"):  # a purged text is not brought back into the history
+                doc.pop("text_sha256")
+            else:
+                doc.setdefault("history", []).append({"text": doc.get("text", ""), "replaced_at": stamp})
             doc["text"] = post.text
             doc["media"] = list(post.media)
             doc["edited_at"] = stamp
@@ -135,6 +139,26 @@ class AccountShard:
         raw["meta"] = {"1": meta}
         raw.setdefault("posts", {})
         self._db.storage.write(raw)
+
+    def tombstone(self, post_ids: set[str]) -> int:
+        """Drop the text, history and media of these posts, keeping a hash.
+
+        Used when a dismissed finding is purged: the post must not be alerted
+        on again (the hash still tells an unchanged post from an edit), but
+        its content is no longer kept.
+        """
+        raw = self._raw()
+        n = 0
+        for doc in raw.get("posts", {}).values():
+            if doc["post_id"] in post_ids and not doc.get("text_sha256"):
+                doc["text_sha256"] = text_digest(doc.get("text", ""))
+                doc["text"] = ""
+                doc["media"] = []
+                doc.pop("history", None)
+                n += 1
+        if n:
+            self._db.storage.write(raw)
+        return n
 
     def purge(self, keep: Callable[[dict[str, Any]], bool]) -> int:
         """Drop post documents for which ``keep`` is false; returns how many."""
@@ -199,14 +223,16 @@ class FindingStore:
         return None
 
     def ids(self) -> set[str]:
-        return {d["id"] for d in self._table.all()}
+        """Ids of every finding ever stored, including purged ones (never alerted again)."""
+        raw = self._db.storage.read() or {}
+        return {d["id"] for d in raw.get("findings", {}).values()} | set(raw.get("purged", {}).get("1", {}).get("ids", []))
 
     def add_new(self, findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Insert findings whose id is not stored yet; returns those inserted."""
         with file_lock(self.path):
             raw = self._db.storage.read() or {}
             table = raw.setdefault("findings", {})
-            known = {d["id"] for d in table.values()}
+            known = {d["id"] for d in table.values()} | set(raw.get("purged", {}).get("1", {}).get("ids", []))
             next_key = max((int(k) for k in table), default=0) + 1
             added = []
             for finding in findings:
@@ -255,6 +281,9 @@ class FindingStore:
             removed = len(table) - len(kept)
             if removed:
                 raw["findings"] = kept
+                # Only the ids stay, so a purged finding is never raised again.
+                purged = raw.setdefault("purged", {}).setdefault("1", {}).setdefault("ids", [])
+                purged.extend(sorted(set(ids) - set(purged)))
                 self._db.storage.write(raw)
             return removed
 

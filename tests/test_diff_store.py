@@ -89,4 +89,23 @@ def test_findings_are_added_once_and_updated_across_instances(tmp_path):
     b.update("abc123", lambda d: d.update(status="confirmed"))
     assert a.get("abc123")["status"] == "confirmed"  # a re-reads the replaced file
     assert a.get("abc1")["id"] == "abc123"  # unique prefix
-    assert a.remove({"def456"}) == 1 and b.ids() == {"abc123"}
+    assert a.remove({"def456"}) == 1
+    assert [f["id"] for f in b.all()] == ["abc123"]
+    # a purged finding's id is remembered (and only its id): it is never raised again
+    assert b.ids() == {"abc123", "def456"}
+    assert a.add_new([{"id": "def456", "status": "new"}]) == []
+    assert "status" not in json.dumps(json.loads((tmp_path / "findings.json").read_text())["purged"])
+
+
+def test_tombstoned_post_keeps_only_a_hash_and_is_not_new_or_edited(tmp_path):
+    shard = AccountShard(tmp_path / "s.json")
+    shard.apply(ACC, diff_posts({}, [post("1", "Ayo coblos nomor 2", 1), post("2", "x", 2)], T0), T0, {})
+    assert shard.tombstone({"1"}) == 1
+    doc = shard.posts()["1"]
+    assert doc["text"] == "" and doc["text_sha256"] and "history" not in doc
+    ch = diff_posts(shard.stored_for_diff(), [post("1", "Ayo  coblos nomor 2", 1), post("2", "x", 2)], T0)
+    assert ch.new == [] and ch.edited == []
+    ch = diff_posts(shard.stored_for_diff(), [post("1", "teks lain", 1), post("2", "x", 2)], T0)
+    assert [p.post_id for p, _ in ch.edited] == ["1"]
+    shard.apply(ACC, ch, T0, {})
+    assert shard.posts()["1"]["text"] == "teks lain" and "history" not in shard.posts()["1"]

@@ -57,6 +57,10 @@ def test_old_dismissal_is_purged_with_its_evidence_and_logged(world):
     assert purged[0]["artefacts"]["manifest.json"] == dismissed["evidence"]["manifest_sha256"]
     assert purged[0]["details"]["dismissed_by"] == "Rina"
     assert [e["action"] for e in ChainLog(layout["audit"]).entries(dismissed["id"])] == ["dismissed", "purged"]
+    # the dismissed post keeps only a hash of its text; its finding only its id
+    post = _posts(layout)["104"]
+    assert post["text"] == "" and post["text_sha256"] and post["media"] == []
+    assert dismissed["id"] in store.ids()
     # what remains verifies; the purged finding is not reported missing
     assert verify_evidence(layout["evidence"], store.all(), extra_logs=[ChainLog(layout["audit"])]).ok
     assert purge(config, now).findings == []  # nothing left to do
