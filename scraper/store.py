@@ -57,7 +57,12 @@ def prepare_storage(root: Path) -> dict[str, Path]:
 
 
 class AccountShard:
-    """The posts of one account, read and written as one document."""
+    """The posts of one account, read and written as one document.
+
+    The account's own job is its only regular writer; retention (a worker
+    thread or the ``pantau purge`` process) also writes, so every
+    read-modify-write holds the shard's file lock.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -93,6 +98,11 @@ class AccountShard:
               meta_update: dict[str, Any], flagged: dict[str, list[str]] | None = None) -> None:
         """Record ``changes`` and the fetch memo in one atomic write."""
         flagged = flagged or {}
+        with file_lock(self.path):
+            self._apply(account, changes, now, meta_update, flagged)
+
+    def _apply(self, account: Account, changes: Changes, now: datetime,
+               meta_update: dict[str, Any], flagged: dict[str, list[str]]) -> None:
         raw = self._raw()
         docs: dict[str, dict[str, Any]] = raw.get("posts", {})
         by_pid = {doc["post_id"]: key for key, doc in docs.items()}
@@ -133,12 +143,13 @@ class AccountShard:
         self._db.storage.write({"posts": docs, "meta": {"1": meta}})
 
     def update_meta(self, update: dict[str, Any]) -> None:
-        raw = self._raw()
-        meta = raw.get("meta", {}).get("1", {})
-        meta.update(update)
-        raw["meta"] = {"1": meta}
-        raw.setdefault("posts", {})
-        self._db.storage.write(raw)
+        with file_lock(self.path):
+            raw = self._raw()
+            meta = raw.get("meta", {}).get("1", {})
+            meta.update(update)
+            raw["meta"] = {"1": meta}
+            raw.setdefault("posts", {})
+            self._db.storage.write(raw)
 
     def tombstone(self, post_ids: set[str]) -> int:
         """Drop the text, history and media of these posts, keeping a hash.
@@ -147,29 +158,31 @@ class AccountShard:
         on again (the hash still tells an unchanged post from an edit), but
         its content is no longer kept.
         """
-        raw = self._raw()
-        n = 0
-        for doc in raw.get("posts", {}).values():
-            if doc["post_id"] in post_ids and not doc.get("text_sha256"):
-                doc["text_sha256"] = text_digest(doc.get("text", ""))
-                doc["text"] = ""
-                doc["media"] = []
-                doc.pop("history", None)
-                n += 1
-        if n:
-            self._db.storage.write(raw)
-        return n
+        with file_lock(self.path):
+            raw = self._raw()
+            n = 0
+            for doc in raw.get("posts", {}).values():
+                if doc["post_id"] in post_ids and not doc.get("text_sha256"):
+                    doc["text_sha256"] = text_digest(doc.get("text", ""))
+                    doc["text"] = ""
+                    doc["media"] = []
+                    doc.pop("history", None)
+                    n += 1
+            if n:
+                self._db.storage.write(raw)
+            return n
 
     def purge(self, keep: Callable[[dict[str, Any]], bool]) -> int:
         """Drop post documents for which ``keep`` is false; returns how many."""
-        raw = self._raw()
-        docs = raw.get("posts", {})
-        kept = {k: d for k, d in docs.items() if keep(d)}
-        removed = len(docs) - len(kept)
-        if removed:
-            raw["posts"] = kept
-            self._db.storage.write(raw)
-        return removed
+        with file_lock(self.path):
+            raw = self._raw()
+            docs = raw.get("posts", {})
+            kept = {k: d for k, d in docs.items() if keep(d)}
+            removed = len(docs) - len(kept)
+            if removed:
+                raw["posts"] = kept
+                self._db.storage.write(raw)
+            return removed
 
 
 def _post_doc(account: Account, post: Post, stamp: str) -> dict[str, Any]:
