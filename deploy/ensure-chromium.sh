@@ -32,6 +32,8 @@ fi
 if command -v apt-get >/dev/null 2>&1; then
   $SUDO apt-get update -qq >/dev/null 2>&1 || true
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || true
+  # emoji in evidence screenshots and report PDFs (optional)
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq fonts-noto-color-emoji >/dev/null 2>&1 || true
 fi
 if have_browser; then
   echo "ensure-chromium: Debian's chromium installed" >&2

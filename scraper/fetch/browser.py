@@ -238,7 +238,9 @@ class Browser:
         limit = timeout or self.page_timeout
 
         async def shoot() -> bool:
-            async with self.context(session_platform=session_platform) as ctx:
+            # a phone-like width: posts render as a readable column, as staff see them
+            async with self.context(session_platform=session_platform,
+                                    viewport={"width": 720, "height": 1000}) as ctx:
                 page = await ctx.new_page()
                 if html is not None:
                     # The page as fetched, frozen: nothing is loaded from the network.
