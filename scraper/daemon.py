@@ -19,7 +19,6 @@ import contextvars
 import logging
 import os
 import signal
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
@@ -53,29 +52,14 @@ _ACCOUNT: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVa
 def run_daemon(config_path: Path) -> int:
     daemon = Daemon(Path(config_path))
     code = asyncio.run(daemon.main())
-    _finish_threads(daemon.stop_requested_at)
-    return code
-
-
-def _finish_threads(stop_at: float | None) -> None:
-    """Let delivery threads finish until the stop deadline, then leave anyway.
-
-    A send to a hung mail server may take its whole timeout; the interpreter
-    would wait for it at exit. Past the deadline we exit at once: the outbox
-    record still holds the claim, and the next start sends it again.
-    """
-    if stop_at is None:
-        return
-    for thread in threading.enumerate():
-        if thread is threading.main_thread() or thread.daemon:
-            continue
-        thread.join(max(0.0, stop_at + STOP_DEADLINE - time.monotonic()))
-    busy = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
-    if busy:
-        log.warning("exiting with %d delivery thread(s) still busy (%s); interrupted sends are retried on the "
-                    "next start", len(busy), ", ".join(busy))
+    if daemon.abandoned_delivery:
+        # A send to a hung server may take its whole timeout and the
+        # interpreter would wait for it at exit. The outbox record still holds
+        # the claim of a dead process, so the next start sends it again.
+        log.warning("exiting while a delivery is still in flight; it is retried on the next start")
         logging.shutdown()
-        os._exit(0)
+        os._exit(code)
+    return code
 
 
 class AccountContext(logging.Filter):
@@ -120,6 +104,7 @@ class Daemon:
         self.background: set[asyncio.Task] = set()
         self.delivering = asyncio.Lock()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
+        self.abandoned_delivery = False
         self.totals = {"runs": 0, "failed": 0, "new": 0, "edited": 0, "deleted": 0, "findings": 0, "alerts_sent": 0}
         self.last_run: datetime | None = None
         self.passes = PassTracker()
@@ -230,6 +215,10 @@ class Daemon:
                 for task in pending:
                     task.cancel()
                 await asyncio.wait(pending, timeout=min(1.5, self._remaining()))
+        # a delivery in flight finishes its sends (each result is recorded) if time allows
+        while self.delivering.locked() and self._remaining() > 2.0:
+            await asyncio.sleep(0.05)
+        self.abandoned_delivery = self.delivering.locked()
         self.scheduler.shutdown()
 
     async def _close(self, stack: AsyncExitStack) -> None:
