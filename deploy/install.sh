@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Install or upgrade Pantau as a systemd service on Debian/Ubuntu. Idempotent:
+# run it again after `git pull` to upgrade; existing config, watchlists,
+# credentials and data are never overwritten.
+#
+#   sudo deploy/install.sh [--dry-run] [--start] [--no-browser]
+#
+#   --dry-run     print every step, change nothing (no root needed)
+#   --start       (re)start the service at the end if `pantau check` passes
+#   --no-browser  skip the Chromium install (no browser platforms, no screenshots)
+#
+# Layout: code in /opt/pantau (src/ + .venv/ + ms-playwright/), settings in
+# /etc/pantau (config.toml, watchlists/, credentials/), data in
+# /var/lib/pantau/data (StateDirectory), cache in /var/cache/pantau.
+set -euo pipefail
+
+PREFIX=/opt/pantau
+ETC=/etc/pantau
+STATE=/var/lib/pantau
+CACHE=/var/cache/pantau
+USER_NAME=pantau
+UNIT_DIR=/etc/systemd/system
+SRC_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+DRY=0; START=0; BROWSER=1
+for arg in "$@"; do
+  case "$arg" in
+    --dry-run) DRY=1 ;;
+    --start) START=1 ;;
+    --no-browser) BROWSER=0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+say() { echo "==> $*"; }
+# run CMD...: run it, or only show it in a dry run
+run() {
+  if [ "$DRY" = 1 ]; then printf '   '; printf ' %q' "$@"; echo; else "$@"; fi
+}
+# put_file PATH MODE OWNER:GROUP: write stdin to PATH (atomically), or show it in a dry run
+put_file() {
+  local path="$1" mode="$2" owner="$3" tmp
+  if [ "$DRY" = 1 ]; then
+    echo "    write $path ($mode $owner):"; sed 's/^/      | /'; return
+  fi
+  tmp="$(mktemp "$(dirname "$path")/.install.XXXXXX")"
+  cat >"$tmp"; chmod "$mode" "$tmp"; chown "$owner" "$tmp"; mv -f "$tmp" "$path"
+}
+
+if [ "$DRY" = 0 ] && [ "$(id -u)" != 0 ]; then
+  echo "install.sh: run as root (sudo), or use --dry-run to see the steps" >&2; exit 1
+fi
+[ "$DRY" = 1 ] && say "dry run: nothing is changed"
+
+say "system packages (python3-venv)"
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  run apt-get update -qq
+  run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip
+else
+  echo "    python3-venv present"
+fi
+
+say "service user $USER_NAME"
+if id "$USER_NAME" >/dev/null 2>&1; then
+  echo "    exists"
+else
+  run useradd --system --user-group --home-dir "$STATE" --no-create-home --shell /usr/sbin/nologin \
+    --comment "Pantau service" "$USER_NAME"
+fi
+
+say "code in $PREFIX/src (from $SRC_REPO)"
+# a fresh copy next to the old one, then swapped: no stale files survive an upgrade
+run install -d -m 0755 "$PREFIX"
+run rm -rf "$PREFIX/src.new"
+run install -d -m 0755 "$PREFIX/src.new"
+run tar -C "$SRC_REPO" --exclude=./.git --exclude=./.venv --exclude=./data --exclude=./.pantau-demo \
+  --exclude=__pycache__ --exclude='*.pyc' -cf "$PREFIX/src.tar" .
+run tar -C "$PREFIX/src.new" -xf "$PREFIX/src.tar"
+run rm -rf "$PREFIX/src.tar" "$PREFIX/src.old"
+[ -d "$PREFIX/src" ] && run mv "$PREFIX/src" "$PREFIX/src.old"
+run mv "$PREFIX/src.new" "$PREFIX/src"
+
+say "virtualenv $PREFIX/.venv"
+if [ ! -x "$PREFIX/.venv/bin/python" ]; then
+  run python3 -m venv "$PREFIX/.venv"
+fi
+run "$PREFIX/.venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$PREFIX/src"
+
+if [ "$BROWSER" = 1 ]; then
+  say "Chromium (Playwright's own, else Debian's chromium package) in $PREFIX/ms-playwright"
+  run install -d -m 0755 "$PREFIX/ms-playwright"
+  run env PLAYWRIGHT_BROWSERS_PATH="$PREFIX/ms-playwright" bash "$PREFIX/src/deploy/ensure-chromium.sh" \
+    "$PREFIX/.venv/bin/python"
+fi
+
+say "settings in $ETC (kept if present)"
+run install -d -m 0750 -o root -g "$USER_NAME" "$ETC" "$ETC/watchlists" "$ETC/watchlists/people" \
+  "$ETC/watchlists/lexicon"
+run install -d -m 0700 -o root -g root "$ETC/credentials"
+if [ -e "$ETC/config.toml" ]; then
+  echo "    $ETC/config.toml kept"
+else
+  # the repository's commented config, with the data folder where systemd gives it
+  sed -e 's|^dir = "data".*|dir = "/var/lib/pantau/data"   # StateDirectory of pantau.service|' \
+    "$SRC_REPO/config.toml" | put_file "$ETC/config.toml" 0640 "root:$USER_NAME"
+fi
+for f in "$SRC_REPO"/watchlists/lexicon/*.toml; do
+  if [ -e "$ETC/watchlists/lexicon/$(basename "$f")" ]; then
+    echo "    lexicon $(basename "$f") kept"
+  else
+    run install -m 0640 -o root -g "$USER_NAME" "$f" "$ETC/watchlists/lexicon/"
+  fi
+done
+for f in "$SRC_REPO"/watchlists/people/*.example "$SRC_REPO"/watchlists/README.md; do
+  [ -e "$f" ] && run install -m 0640 -o root -g "$USER_NAME" "$f" "$ETC/watchlists/$(basename "$f")"
+done
+
+say "systemd unit"
+run install -m 0644 "$SRC_REPO/deploy/pantau.service" "$UNIT_DIR/pantau.service"
+run install -d -m 0755 "$UNIT_DIR/pantau.service.d"
+{
+  echo "# Written by deploy/install.sh from the files in $ETC/credentials (one secret per file)."
+  echo "[Service]"
+  if [ -d "$ETC/credentials" ]; then
+    for c in "$ETC"/credentials/*; do
+      [ -f "$c" ] && echo "LoadCredential=$(basename "$c"):$c"
+    done
+  fi
+  true
+} | put_file "$UNIT_DIR/pantau.service.d/credentials.conf" 0644 root:root
+run systemctl daemon-reload
+run systemctl enable pantau.service
+
+say "configuration check"
+CHECK=(runuser -u "$USER_NAME" -- env HOME="$STATE" "$PREFIX/.venv/bin/pantau" --config "$ETC/config.toml" check)
+if [ "$DRY" = 1 ]; then
+  run "${CHECK[@]}"
+elif "${CHECK[@]}"; then
+  if [ "$START" = 1 ]; then
+    run systemctl restart pantau.service
+    run systemctl --no-pager status pantau.service
+  fi
+else
+  echo "    fix the problems above (sudoedit $ETC/config.toml, $ETC/watchlists/people/), then:" \
+       "systemctl start pantau" >&2
+fi
+
+cat <<EOF
+==> done. Next steps (docs/operations.md):
+    - people files:   $ETC/watchlists/people/*.toml or *.csv  (then: systemctl reload pantau)
+    - secrets:        one file per secret in $ETC/credentials/ (root, 0600), referenced as \${NAME}
+                      in config.toml; run this script again to register them
+    - start / status: systemctl start pantau; $PREFIX/.venv/bin/pantau --config $ETC/config.toml status
+    - logs:           journalctl -u pantau -f
+EOF
