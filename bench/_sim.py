@@ -1,0 +1,168 @@
+"""Shared parts of the load benches: a simulated platform in its own process,
+config and watchlist files for it, and memory of a whole process tree.
+
+The DemoSite runs in a child process so that serving pages does not compete
+with the code under test for the GIL.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import statistics
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+LEXICON = ROOT / "watchlists" / "lexicon"
+TEXTS = [
+    "Selamat pagi warga, jangan lupa sarapan dan tetap semangat bekerja hari ini",
+    "Rapat koordinasi imunisasi campak di puskesmas kecamatan bersama kader posyandu",
+    "Aamiin, semoga kita semua diberi kesehatan dan kelancaran dalam bertugas",
+    "Pelayanan administrasi kependudukan buka sampai pukul 15.00 WITA",
+]
+
+
+def _serve(names: list[str], posts: int, latency: float, conn) -> None:
+    from scraper.demo.site import DemoSite
+
+    site = DemoSite(latency=latency)
+    site._server.request_queue_size = 1024
+    now = datetime.now(timezone.utc)
+    for i, name in enumerate(names):
+        site.add_account(name, f"Akun {name}")
+        for p in range(1, posts + 1):
+            site.add_post(name, p, f"{TEXTS[(i + p) % len(TEXTS)]} ({name} #{p})", now - timedelta(hours=p))
+    site.start()
+    conn.send(site.base_url)
+    conn.recv()  # any message: stop
+    site.stop()
+
+
+class SiteProcess:
+    """A DemoSite with ``names`` accounts of ``posts`` posts each, in a child process."""
+
+    def __init__(self, names: list[str], posts: int = 5, latency: float = 0.0):
+        ctx = mp.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(names, posts, latency, child), daemon=True)
+        self._proc.start()
+        self.base_url = self._conn.recv()
+
+    def stop(self) -> None:
+        try:
+            self._conn.send("stop")
+        except OSError:
+            pass
+        self._proc.join(5)
+        if self._proc.is_alive():
+            self._proc.kill()
+
+
+def account_url(base: str, platform: str, name: str) -> str:
+    return {"telegram": f"{base}/{name}", "rss": f"{base}/feeds/{name}.xml", "web": f"{base}/web/{name}"}[platform]
+
+
+def nip_for(i: int) -> str:
+    birth = datetime(1975, 1, 1) + timedelta(days=i % 7000)
+    return f"{birth:%Y%m%d}200501{1 + i % 2}{1 + i // 7000:03d}"
+
+
+def write_setup(folder: Path, base: str, accounts: list[tuple[str, str]], *, concurrency: int,
+                per_host: int | None = None, max_pages: int = 200, run_timeout: str = "5m") -> Path:
+    """config.toml + one watchlist (one person per account) under ``folder``."""
+    from scraper.demo.site import WEB_SELECTORS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "watchlists").mkdir(exist_ok=True)
+    sel = ", ".join(f'{k} = "{v}"' for k, v in WEB_SELECTORS.items())
+    people = []
+    for i, (platform, name) in enumerate(accounts):
+        options = f", options = {{ browser = true, selectors = {{ {sel} }} }}" if platform == "web" else ""
+        people.append(f'[[person]]\nname = "ASN {i} (fiktif)"\nnip = "{nip_for(i)}"\nposition = "Staf"\n'
+                      f'unit = "Dinas Uji (fiktif)"\naccounts = [{{ platform = "{platform}", '
+                      f'url = "{account_url(base, platform, name)}"{options} }}]\n')
+    (folder / "watchlists" / "bench.toml").write_text("\n".join(people), encoding="utf-8")
+    config = folder / "config.toml"
+    config.write_text(f'''[storage]
+dir = "data"
+[watchlists]
+paths = ["watchlists/*.toml"]
+[lexicon]
+paths = ["{LEXICON}/*.toml"]
+[alerts]
+urls = []
+[schedule]
+concurrency = {concurrency}
+run_timeout = "{run_timeout}"
+[http]
+# a loopback bench: the per-host politeness of a real platform is switched off
+min_delay = "0s"
+per_host_concurrency = {min(per_host or concurrency, 32)}
+retries = 0
+timeout = "60s"
+[browser]
+max_pages = {max_pages}
+[evidence]
+enabled = false
+screenshot = false
+''', encoding="utf-8")
+    return config
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                out += [int(c) for c in fh.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    seen, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if p not in seen:
+            seen.append(p)
+            todo += _children(p)
+    return seen
+
+
+def _kb(path: str, field: str) -> int:
+    try:
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_memory(pid: int) -> tuple[float, float, int]:
+    """(RSS sum MB, PSS sum MB, processes) of ``pid``'s process tree.
+
+    RSS counts pages shared between Chromium's processes once per process;
+    PSS divides them among the sharers, so the PSS sum is the tree's real share.
+    """
+    pids = tree(pid)
+    rss = sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids)
+    pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
+    return rss / 1024, pss / 1024, len(pids)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def header(argv: list[str], params: dict) -> None:
+    print("$ python " + " ".join(argv))
+    print("machine: %d CPU(s), Python %s" % (os.cpu_count() or 0, sys.version.split()[0]))
+    print("parameters: " + ", ".join(f"{k}={v}" for k, v in params.items()))
