@@ -124,12 +124,16 @@ def file_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _signature(path: Path) -> tuple[int, int, int] | None:
+def file_signature(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime ns, size) of ``path``, or None: changes whenever the file is replaced."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+_signature = file_signature
 
 
 class AtomicJSONStorage(Storage):

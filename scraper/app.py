@@ -98,8 +98,9 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
 
     layout = prepare_storage(config.storage_dir)
     people = load_people(config) if people is None else people
+    min_delay = parse_duration(config.http.min_delay)
     gate = HostGate(per_host_concurrency=config.http.per_host_concurrency,
-                    min_delay=parse_duration(config.http.min_delay))
+                    min_delay=min_delay, jitter=min(0.5, min_delay))
     http = HttpFetcher(user_agent=config.http.user_agent, timeout=parse_duration(config.http.timeout),
                        retries=config.http.retries, gate=gate)
     want_browser = browser if browser is not None else (needs_browser(people) or config.evidence.screenshot)
@@ -132,6 +133,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
     try:
         yield Runtime(config=config, services=services, people=people)
     finally:
+        services.health.flush()
         await http.aclose()
         if chromium is not None:
             await chromium.close()

@@ -15,18 +15,21 @@ reading or writing it at the same time never loses an update.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from alerts.storage import atomic_write_json, file_lock, read_json
+from alerts.storage import atomic_write_json, file_lock, file_signature, read_json
 from alerts.timeutil import iso, parse_iso
 
 log = logging.getLogger(__name__)
 
 OK = "ok"
 _VERSION = 1
+#: seconds between two writes of routine "still ok" updates (timestamps only)
+QUIET_WRITE_EVERY = 60.0
 
 
 @dataclass(frozen=True)
@@ -47,10 +50,11 @@ class AccountHealth:
         return self.state == OK
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for name in ("since", "last_ok", "last_attempt"):
-            data[name] = iso(data[name])
-        return data
+        return {
+            "key": self.key, "state": self.state, "reason": self.reason, "since": iso(self.since),
+            "failures": self.failures, "last_ok": iso(self.last_ok), "last_attempt": iso(self.last_attempt),
+            "last_posts": self.last_posts, "ever_had_posts": self.ever_had_posts, "alerted": self.alerted,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "AccountHealth":
@@ -105,20 +109,43 @@ class HealthBook:
             raise ValueError("threshold must be at least 1")
         self.path = Path(path)
         self.threshold = threshold
+        self._cache: dict[str, dict[str, Any]] | None = None
+        self._sig: tuple[int, int, int] | None = None
+        self._last_write = float("-inf")
 
     # -- reading -------------------------------------------------------------
+    def _raw(self) -> dict[str, dict[str, Any]]:
+        """The accounts table as stored; re-read only when the file changed."""
+        sig = file_signature(self.path)
+        if sig != self._sig or self._cache is None:
+            data = read_json(self.path, default=None) or {}
+            accounts = data.get("accounts", {}) if isinstance(data, dict) else {}
+            self._cache, self._sig = (accounts if isinstance(accounts, dict) else {}), sig
+        return self._cache
+
     def _load(self) -> dict[str, AccountHealth]:
-        data = read_json(self.path, default=None) or {}
-        accounts = data.get("accounts", {}) if isinstance(data, dict) else {}
-        return {key: AccountHealth.from_json({**entry, "key": key}) for key, entry in accounts.items()}
+        return {key: AccountHealth.from_json({**entry, "key": key}) for key, entry in self._raw().items()}
+
+    def _entry(self, account_key: str) -> AccountHealth | None:
+        entry = self._raw().get(account_key)
+        return None if entry is None else AccountHealth.from_json({**entry, "key": account_key})
+
+    def _put(self, health: AccountHealth, *, write: bool = True) -> None:
+        accounts = self._raw()
+        accounts[health.key] = health.to_json()
+        if write:
+            atomic_write_json(self.path, {"version": _VERSION, "accounts": dict(sorted(accounts.items()))})
+            self._sig = file_signature(self.path)
+            self._last_write = time.monotonic()
 
     def _save(self, book: dict[str, AccountHealth]) -> None:
         payload = {"version": _VERSION,
                    "accounts": {key: h.to_json() for key, h in sorted(book.items())}}
         atomic_write_json(self.path, payload)
+        self._cache, self._sig = payload["accounts"], file_signature(self.path)
 
     def get(self, account_key: str) -> AccountHealth | None:
-        return self._load().get(account_key)
+        return self._entry(account_key)
 
     def all(self) -> list[AccountHealth]:
         return [h for _, h in sorted(self._load().items())]
@@ -131,22 +158,30 @@ class HealthBook:
 
     # -- recording -----------------------------------------------------------
     def record_success(self, account_key: str, now: datetime, posts: int) -> HealthEvent | None:
-        """A good fetch; returns a ``recovered`` event if staff had been alerted."""
+        """A good fetch; returns a ``recovered`` event if staff had been alerted.
+
+        An account that was ok and stays ok with nothing new to remember
+        (only its timestamps move) is written at most every
+        ``QUIET_WRITE_EVERY`` seconds: one write per account per cycle made a
+        cycle cost grow with the square of the number of accounts.
+        """
         with file_lock(self.path):
-            book = self._load()
-            old = book.get(account_key) or AccountHealth(key=account_key)
+            old = self._entry(account_key) or AccountHealth(key=account_key)
             event = None
             if old.alerted:
                 event = HealthEvent("recovered", account_key, old.state, old.reason, old.since, old.failures)
                 log.info("account %s recovered after %d failures", account_key, old.failures)
-            book[account_key] = AccountHealth(
+            new = AccountHealth(
                 key=account_key,
                 last_ok=now,
                 last_attempt=now,
                 last_posts=posts,
                 ever_had_posts=old.ever_had_posts or posts > 0,
             )
-            self._save(book)
+            routine = (old.ok and old.last_ok is not None and old.last_posts == posts
+                       and old.ever_had_posts == new.ever_had_posts)
+            due = time.monotonic() - self._last_write >= QUIET_WRITE_EVERY
+            self._put(new, write=not routine or due)
         return event
 
     def record_failure(self, account_key: str, state: str, reason: str, now: datetime) -> HealthEvent | None:
@@ -154,8 +189,7 @@ class HealthBook:
         if not state or state == OK:
             raise ValueError("a failure needs a failure state")
         with file_lock(self.path):
-            book = self._load()
-            old = book.get(account_key) or AccountHealth(key=account_key)
+            old = self._entry(account_key) or AccountHealth(key=account_key)
             new = replace(
                 old,
                 state=state,
@@ -170,8 +204,7 @@ class HealthBook:
                 event = HealthEvent("failing", account_key, state, reason, new.since, new.failures)
                 log.warning("account %s failing (%s) after %d attempts: %s",
                             account_key, state, new.failures, reason)
-            book[account_key] = new
-            self._save(book)
+            self._put(new)
         return event
 
     def forget(self, account_key: str) -> None:
@@ -180,3 +213,10 @@ class HealthBook:
             book = self._load()
             if book.pop(account_key, None) is not None:
                 self._save(book)
+
+    def flush(self) -> None:
+        """Write timestamps held back by :meth:`record_success` (call at shutdown)."""
+        with file_lock(self.path):
+            if self._cache is not None and file_signature(self.path) == self._sig:
+                atomic_write_json(self.path, {"version": _VERSION, "accounts": dict(sorted(self._cache.items()))})
+                self._sig = file_signature(self.path)

@@ -105,3 +105,27 @@ def test_concurrent_processes_lose_no_update(tmp_path):
         assert p.exitcode == 0
     book = HealthBook(path)
     assert sorted((h.key, h.failures) for h in book.all()) == [(f"acct-{p}", 25) for p in range(3)]
+
+
+def test_routine_successes_are_coalesced_and_flushed(tmp_path):
+    from datetime import timedelta
+
+    from scraper.health import HealthBook
+
+    path = tmp_path / "health.json"
+    book = HealthBook(path)
+    t0 = datetime(2026, 11, 24, tzinfo=timezone.utc)
+    book.record_success("a", t0, 5)  # first sighting: written
+    first = path.stat().st_mtime_ns, path.read_text()
+    book.record_success("a", t0 + timedelta(minutes=1), 5)  # only timestamps move: held back
+    assert path.read_text() == first[1]
+    assert book.get("a").last_ok == t0 + timedelta(minutes=1)  # the book itself is current
+    book.record_success("a", t0 + timedelta(minutes=2), 0)  # something new to remember: written
+    assert HealthBook(path).get("a").last_posts == 0
+    book.record_success("a", t0 + timedelta(minutes=3), 0)
+    assert HealthBook(path).get("a").last_ok == t0 + timedelta(minutes=2)
+    book.flush()
+    assert HealthBook(path).get("a").last_ok == t0 + timedelta(minutes=3)
+    # failures are never held back
+    assert book.record_failure("a", "network", "x", t0 + timedelta(minutes=4)) is None
+    assert HealthBook(path).get("a").failures == 1
