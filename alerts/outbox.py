@@ -37,7 +37,7 @@ from alerts.secrets import mask
 from alerts.settings import AlertsSettings
 from alerts.storage import (append_line, atomic_write_json, ensure_private_dir, file_lock,
                             read_json, read_lines)
-from alerts.timeutil import iso, parse_iso, utc_now
+from alerts.timeutil import iso, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from alerts.problems import Problem
 from alerts.timeutil import parse_duration
 
 from . import __version__
-from .config import Config, check_config
+from .config import Config, check_config, load_config
 from .models import Person
 from .pipeline import Services
 from .platforms import get_adapter
@@ -74,6 +74,17 @@ def check_everything(config_path) -> list[Problem]:
         problems.append(Problem(str(config.path), "detector",
                                 f"thresholds must rise: low ({t.low}) <= medium ({t.medium}) <= high ({t.high})"))
     return problems
+
+
+def load_checked(config_path) -> tuple[Config, list[Person]]:
+    """Config and people after a full check; ProblemsError lists every problem."""
+    from alerts.problems import ProblemsError
+
+    problems = check_everything(config_path)
+    if problems:
+        raise ProblemsError(problems)
+    config = load_config(config_path)
+    return config, load_people(config)
 
 
 def needs_browser(people: list[Person]) -> bool:

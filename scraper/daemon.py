@@ -30,8 +30,8 @@ from alerts.problems import ProblemsError
 from alerts.timeutil import iso, parse_duration, utc_now
 
 from . import __version__
-from .app import build_detector, check_everything, load_people, open_runtime
-from .config import Config, load_config, parse_hhmm
+from .app import build_detector, load_checked, open_runtime
+from .config import Config, parse_hhmm
 from .models import Account, Person
 from .pipeline import AccountResult, process_account
 from .schedule import Scheduler
@@ -115,11 +115,7 @@ class Daemon:
     # -- start-up ------------------------------------------------------------
     async def main(self) -> int:
         try:
-            problems = check_everything(self.config_path)
-            if problems:
-                raise ProblemsError(problems)
-            config = load_config(self.config_path)
-            people = load_people(config)
+            config, people = load_checked(self.config_path)
         except ProblemsError as exc:
             for problem in exc.problems:
                 log.error("config: %s", problem)
@@ -259,11 +255,7 @@ class Daemon:
         """Load everything anew; on any problem keep the last good version."""
         self._signature = self._watched_signature()
         try:
-            problems = check_everything(self.config_path)
-            if problems:
-                raise ProblemsError(problems)
-            config = load_config(self.config_path)
-            people = load_people(config)
+            config, people = load_checked(self.config_path)
             detector = build_detector(config)
         except ProblemsError as exc:
             for problem in exc.problems:
