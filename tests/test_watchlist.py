@@ -97,7 +97,7 @@ def test_csv_groups_consecutive_rows_of_one_person(tmp_path):
               + f"Budi Santoso,{BUDI},Kepala Seksi,Dinas Kominfo,telegram,https://t.me/budi\n"
               + f"Budi Santoso,{BUDI},Kepala Seksi,Dinas Kominfo,,https://t.me/budi2\n"
               + "\n"  # blank rows are skipped
-              + f'"Siti Aminah","19900101 201503 2 001",Staf,"Bappeda, PPU",rss,https://siti.example.id/feed.xml\n')
+              + '"Siti Aminah","19900101 201503 2 001",Staf,"Bappeda, PPU",rss,https://siti.example.id/feed.xml\n')
     persons, problems = check([f])
     assert problems == []
     assert [(p.name, p.nip, len(p.accounts)) for p in persons] == [("Budi Santoso", BUDI, 2), ("Siti Aminah", SITI, 1)]
