@@ -236,3 +236,34 @@ def test_detect_contract(tmp_path):
     for m in out[0]["matches"]:
         assert {"term", "category", "start", "end", "reason"} <= set(m)
     assert out[1]["alert"] is False and out[1]["severity"] in ("none", "low")
+
+
+def test_broken_account_gives_one_health_alert_shows_in_status_and_recovers(world):
+    config = world["config"]
+    assert config.health.failure_threshold == 3
+    cycle(world)
+    assert _wait(lambda: len(world["smtp"].messages) == 2)
+    site = world["site"]
+    removed = site.accounts.pop("kabar_budi_demo")  # the channel now answers 404
+
+    for _ in range(4):
+        summary = cycle(world)
+        assert summary["failed"] == 1 and summary["fetched"] == 2
+    assert _wait(lambda: len(world["smtp"].messages) == 3)
+    time.sleep(0.5)
+    health_mails = [t for t in world["smtp"].texts()[2:]]
+    assert len(health_mails) == 1  # one health alert for the run of failures, not one per attempt
+    assert "Budi Santoso (fiktif)" in health_mails[0] and "not_found" in health_mails[0]
+
+    result = CliRunner().invoke(app, ["--config", str(world["config_path"]), "status", "--json"])
+    status = json.loads(result.stdout)
+    broken = [a for a in status["accounts"] if a["state"] != "ok"]
+    assert [(a["url"], a["state"], a["failures"]) for a in broken] == [
+        (f"{site.base_url}/kabar_budi_demo", "not_found", 4)]
+    assert status["accounts_by_health"] == {"not_found": 1, "ok": 2}
+
+    site.accounts["kabar_budi_demo"] = removed
+    summary = cycle(world)
+    assert summary["failed"] == 0 and summary["findings"] == 0
+    assert _wait(lambda: len(world["smtp"].messages) == 4)
+    assert "pulih" in world["smtp"].texts()[-1].lower() or "kembali" in world["smtp"].texts()[-1].lower()
