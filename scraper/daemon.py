@@ -114,6 +114,11 @@ class Daemon:
 
     # -- start-up ------------------------------------------------------------
     async def main(self) -> int:
+        # Signals first: a SIGTERM during start-up is a clean stop, not a kill.
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self._stop, "SIGTERM")
+        loop.add_signal_handler(signal.SIGINT, self._stop, "SIGINT")
+        loop.add_signal_handler(signal.SIGHUP, self._hup)
         try:
             config, people = load_checked(self.config_path)
         except ProblemsError as exc:
@@ -121,11 +126,11 @@ class Daemon:
                 log.error("config: %s", problem)
             log.error("not starting: %d problem(s); run `pantau check`", len(exc.problems))
             return 1
+        await asyncio.sleep(0)  # let a signal that came during loading be handled
+        if self.stop_event.is_set():
+            log.info("stopped during start-up")
+            return 0
         self.config = config
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, self._stop, "SIGTERM")
-        loop.add_signal_handler(signal.SIGINT, self._stop, "SIGINT")
-        loop.add_signal_handler(signal.SIGHUP, self._hup)
         for handler in logging.getLogger().handlers:
             handler.addFilter(self._log_filter)
         swept = sweep_temp_files(config.storage_dir) if config.storage_dir.exists() else 0

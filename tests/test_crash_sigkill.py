@@ -144,8 +144,10 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path):
         kill_time = time.monotonic() - t_start
 
         # the final clean run must complete everything
+        mark = len(notify.messages)
         proc = start_daemon(cfg, log, notify=notify, watchdog_usec=2_000_000)
         procs.append(proc)
+        assert notify.wait_for("READY=1", 30, after=mark), log.read_text()[-3000:]
 
         def complete() -> bool:
             if not data.exists():
