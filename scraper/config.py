@@ -16,9 +16,9 @@ import re
 import tomllib
 from datetime import time as dtime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from alerts.problems import Problem
 from alerts.secrets import register_secret
@@ -40,6 +40,10 @@ def _duration(value: str) -> str:
     return value
 
 
+#: a duration string such as "90s", "15m", "2h", "7d" (checked when loaded)
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
 class StorageSettings(_Section):
     #: where posts, findings, outbox, evidence and sessions live
     dir: str = "data"
@@ -56,41 +60,24 @@ class BrowserSettings(_Section):
     #: recycle the browser after this many pages (keeps memory flat)
     max_pages: int = Field(200, ge=1)
     #: time limit of one page load
-    page_timeout: str = "30s"
+    page_timeout: Duration = "30s"
     #: extra Chromium command-line flags
     args: list[str] = Field(default_factory=list)
-
-    @field_validator("page_timeout")
-    @classmethod
-    def _dur(cls, v: str) -> str:
-        return _duration(v)
 
 
 class ScheduleSettings(_Section):
     #: default interval between two fetches of one account
-    interval: str = "1h"
+    interval: Duration = "1h"
     #: random delay added to each run so accounts do not all fire together
-    jitter: str = "5m"
+    jitter: Duration = "5m"
     #: hard time limit of one account's run (fetch, parse, store, evidence)
-    run_timeout: str = "5m"
+    run_timeout: Duration = "5m"
     #: accounts processed at the same time
     concurrency: int = Field(4, ge=1, le=64)
     #: per-platform intervals, e.g. { telegram = "2h", mastodon = "15m" }
-    intervals: dict[str, str] = Field(default_factory=dict)
+    intervals: dict[str, Duration] = Field(default_factory=dict)
     #: how often the outbox is retried
-    delivery_interval: str = "1m"
-
-    @field_validator("interval", "jitter", "run_timeout", "delivery_interval")
-    @classmethod
-    def _dur(cls, v: str) -> str:
-        return _duration(v)
-
-    @field_validator("intervals")
-    @classmethod
-    def _durs(cls, v: dict[str, str]) -> dict[str, str]:
-        for value in v.values():
-            _duration(value)
-        return v
+    delivery_interval: Duration = "1m"
 
 
 class DetectorSettings(_Section):
@@ -102,16 +89,11 @@ class DetectorSettings(_Section):
 
 class HttpSettings(_Section):
     user_agent: str = "Pantau/0.1 (+pemantauan netralitas ASN; Bawaslu)"
-    timeout: str = "15s"
+    timeout: Duration = "15s"
     retries: int = Field(2, ge=0, le=10)
     per_host_concurrency: int = Field(2, ge=1, le=32)
     #: minimum delay between two requests to one host
-    min_delay: str = "2s"
-
-    @field_validator("timeout", "min_delay")
-    @classmethod
-    def _dur(cls, v: str) -> str:
-        return _duration(v)
+    min_delay: Duration = "2s"
 
 
 class HealthSettings(_Section):
@@ -123,12 +105,7 @@ class EvidenceSettings(_Section):
     enabled: bool = True
     #: take a screenshot of the post (needs the browser)
     screenshot: bool = True
-    timeout: str = "60s"
-
-    @field_validator("timeout")
-    @classmethod
-    def _dur(cls, v: str) -> str:
-        return _duration(v)
+    timeout: Duration = "60s"
 
 
 class ReportSettings(_Section):

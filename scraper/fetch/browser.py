@@ -214,18 +214,10 @@ class Browser:
                     title=await page.title(),
                 )
 
-        try:
-            if self.gate is not None:
-                async with self.gate.slot(url):
-                    return await asyncio.wait_for(load(), limit + 5)
-            return await asyncio.wait_for(load(), limit + 5)
-        except asyncio.TimeoutError:
-            raise FetchError(f"page load took longer than {limit:.0f}s", url=url) from None
-        except FetchError:
-            raise
-        except Exception as exc:
-            raise FetchError(f"browser: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                             url=url) from exc
+        if self.gate is not None:
+            async with self.gate.slot(url):
+                return await _limited(load(), limit, "page load", url)
+        return await _limited(load(), limit, "page load", url)
 
     async def screenshot(self, path: Path, *, html: str | None = None, url: str | None = None,
                          base_url: str | None = None, selector: str | None = None,
@@ -260,14 +252,7 @@ class Browser:
                 atomic_write_bytes(path, data)
                 return found
 
-        try:
-            return await asyncio.wait_for(shoot(), limit + 5)
-        except asyncio.TimeoutError:
-            raise FetchError(f"screenshot took longer than {limit:.0f}s", url=url) from None
-        except FetchError:
-            raise
-        except Exception as exc:
-            raise FetchError(f"screenshot: {type(exc).__name__}: {exc}", url=url) from exc
+        return await _limited(shoot(), limit, "screenshot", url)
 
     async def pdf(self, html: str, path: Path) -> None:
         """Render ``html`` to an A4 PDF at ``path`` (headless Chromium only)."""
@@ -311,6 +296,19 @@ class Browser:
 
         atomic_write_bytes(target, json.dumps(state).encode())
         return target
+
+
+async def _limited(work: Any, limit: float, what: str, url: str | None) -> Any:
+    """Await ``work`` within ``limit`` (+5 s for closing); Playwright errors become FetchError."""
+    try:
+        return await asyncio.wait_for(work, limit + 5)
+    except asyncio.TimeoutError:
+        raise FetchError(f"{what} took longer than {limit:.0f}s", url=url) from None
+    except FetchError:
+        raise
+    except Exception as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        raise FetchError(f"{what}: {type(exc).__name__}: {first_line}", url=url) from exc
 
 
 def _with_base(html: str, base_url: str | None) -> str:
