@@ -16,6 +16,7 @@ failing or slow channel does not hold back another.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -37,7 +38,7 @@ from alerts.secrets import mask
 from alerts.settings import AlertsSettings
 from alerts.storage import (append_line, atomic_write_json, ensure_private_dir, file_lock,
                             read_json, read_lines)
-from alerts.timeutil import iso, utc_now
+from alerts.timeutil import iso, parse_iso, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ class Outbox:
         self.renderer = renderer or Renderer(settings.templates_dir)
         self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._tlock = threading.RLock()
+        self._held = threading.local()
         self._ids: set[str] = set()
         self._ids_size = 0
         self._archived_sent: dict[str, tuple[int, int]] = {}
@@ -107,8 +109,23 @@ class Outbox:
         self._timeout = settings.seconds("send_timeout")
 
     # -- storage ------------------------------------------------------------
+    @contextlib.contextmanager
     def _lock(self):
-        return file_lock(self.directory / "outbox")
+        """The outbox's inter-process lock, re-entrant within this thread."""
+        depth = getattr(self._held, "depth", 0)
+        if depth:
+            self._held.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._held.depth = depth
+            return
+        with file_lock(self.directory / "outbox"):
+            self._held.depth = 1
+            try:
+                yield
+            finally:
+                self._held.depth = 0
 
     def _path(self, alert_id: str) -> Path:
         return self.hot / (hashlib.sha256(alert_id.encode("utf-8")).hexdigest()[:32] + ".json")
@@ -131,23 +148,51 @@ class Outbox:
             except (OSError, ValueError) as exc:
                 log.error("outbox record %s unreadable, skipped: %s", path.name, exc)
                 continue
-            if record:
+            if record and record.get("done") and dv.record_done(record):
+                self._finish_done(path, record)
+            elif record:
                 out.append((path, record))
         out.sort(key=lambda pr: (pr[1]["alert"].get("created", ""), pr[1]["alert"]["id"]))
         return out
 
     def _save(self, path: Path, record: dict, now: datetime) -> None:
-        """Write a record back; a fully sent one moves to the monthly archive."""
+        """Write a record back; a fully sent one moves to the monthly archive.
+
+        The final state is written to the hot file first, so a crash between
+        the archive append and the unlink leaves a record that says "sent"
+        (finished by :meth:`_finish_done`), never one that looks interrupted
+        and would be sent again.
+        """
         if record["deliveries"] and not dv.record_done(record):
             atomic_write_json(path, record)
             return
         record["done"] = iso(now)
-        append_line(self.archive_dir / f"{now:%Y-%m}.jsonl",
+        atomic_write_json(path, record)
+        self._archive(path, record)
+
+    def _archive(self, path: Path, record: dict) -> None:
+        append_line(self._archive_file(record),
                     json.dumps(record, ensure_ascii=False, separators=(",", ":")))
         try:
             path.unlink()
         except FileNotFoundError:
             pass
+
+    def _archive_file(self, record: dict) -> Path:
+        done = parse_iso(record.get("done")) or self.clock()
+        return self.archive_dir / f"{done:%Y-%m}.jsonl"
+
+    def _finish_done(self, path: Path, record: dict) -> None:
+        """A finished record left in the hot set by a crash: archive it (once) and drop it."""
+        with self._tlock, self._lock():
+            if not path.exists():
+                return
+            marker = json.dumps(record["alert"]["id"], ensure_ascii=False)
+            archived = any(f'"id":{marker}' in line for line in read_lines(self._archive_file(record)))
+            if archived:
+                path.unlink()
+            else:
+                self._archive(path, record)
 
     # -- enqueue ------------------------------------------------------------
     def enqueue(self, alert: Alert, exclude: frozenset[str] = frozenset()) -> bool:

@@ -315,3 +315,31 @@ def test_simple_form_urls_still_work(tmp_path, gateway):
     box.enqueue(finding(2, "low"))
     box.deliver_due()
     assert marks(gateway.ok_bodies("/simple")) == [1]
+
+
+def test_finished_record_left_by_a_crash_is_archived_once_and_never_resent(tmp_path):
+    """A crash after the final state is written but before the record leaves the hot set."""
+    import json as _json
+
+    from alerts.outbox import Alert, Outbox
+    from alerts.settings import AlertsSettings
+
+    settings = AlertsSettings(urls=["json://127.0.0.1:9/x"])  # nothing listens: a send would fail
+    box = Outbox(tmp_path, settings)
+    alert = Alert(id="finding:selesai", kind="finding", severity="high", unit="", context={},
+                  created="2026-11-24T00:00:00+00:00")
+    assert box.enqueue(alert)
+    path = box._path(alert.id)
+    record = _json.loads(path.read_text())
+    for d in record["deliveries"].values():
+        d["state"] = "sent"
+    record["done"] = "2026-11-24T00:00:01+00:00"
+    for crash_after_archive in (False, True):
+        path.write_text(_json.dumps(record))
+        fresh = Outbox(tmp_path, settings)
+        assert fresh.pending() == [] and fresh.requeue_dead() == 0
+        assert fresh.deliver_due(force=True).sent == 0  # nothing is sent again
+        assert not path.exists()
+    lines = [l for f in (tmp_path / "archive").glob("*.jsonl") for l in f.read_text().splitlines()]
+    assert len(lines) == 1  # archived exactly once
+    assert Outbox(tmp_path, settings).counts()["sent"] == 1
