@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from alerts.timeutil import utc_now
 from scraper.errors import LayoutChanged, LoginWall, NotFound
+from platform_pages import fixture_page
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import Page
 
-FIXTURES = Path(__file__).parent / "fixtures" / "platforms" / "bluesky"
 DID = "did:plc:w4xbfzo7kqfes5zb7r6qv3rw"
 ACCOUNT = Account("bluesky", "https://bsky.app/profile/dewi-ppu.bsky.social")
 sky = get_adapter("bluesky")
@@ -20,8 +18,7 @@ sky = get_adapter("bluesky")
 
 def page(name: str, *, status: int = 200) -> Page:
     url = "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=dewi-ppu.bsky.social"
-    return Page(url=url, final_url=url, status=status, body=(FIXTURES / name).read_text(encoding="utf-8"),
-                fetched_at=utc_now())
+    return fixture_page("bluesky", name, url=url, status=status)
 
 
 def test_author_feed_skips_reposts():

@@ -1,34 +1,23 @@
 """Facebook adapter: Relay JSON stories, rendered feed units, every failure marker."""
 from __future__ import annotations
 
-import html
-import re
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from scraper.errors import Blocked, Checkpoint, ConsentWall, HealthProblem, LayoutChanged, LoginWall, NotFound
+from platform_pages import fixture_page, utc
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import FetchMode, Page
 
-FIX = Path(__file__).parent / "fixtures" / "platforms" / "facebook"
 PROFILE = "https://www.facebook.com/hendra.gunawan.ppu"
 ACCOUNT = Account(platform="facebook", url=PROFILE, person_name="Hendra Gunawan")
 CDN = "https://scontent.fbpn4-1.fna.fbcdn.net/v/t39.30808-6/"
 
 
 def page(name: str, final_url: str = PROFILE, status: int = 200) -> Page:
-    body = (FIX / name).read_text(encoding="utf-8")
-    m = re.search(r"<title>(.*?)</title>", body, re.S)
-    return Page(url=PROFILE, final_url=final_url, status=status, body=body,
-                fetched_at=datetime(2024, 11, 21, tzinfo=timezone.utc),
-                title=html.unescape(m.group(1)) if m else "")
-
-
-def utc(*a) -> datetime:
-    return datetime(*a, tzinfo=timezone.utc)
+    return fixture_page("facebook", name, url=PROFILE, final_url=final_url, status=status,
+                        fetched_at=utc(2024, 11, 21), with_title=True)
 
 
 def test_relay_json_stories():

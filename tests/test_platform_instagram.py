@@ -2,19 +2,15 @@
 rendered profile page's timeline JSON, and every failure marker."""
 from __future__ import annotations
 
-import html
-import re
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from scraper.errors import Blocked, Checkpoint, ConsentWall, HealthProblem, LayoutChanged, LoginWall, NotFound
+from platform_pages import fixture_page, utc
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import FetchMode, Page
 
-FIX = Path(__file__).parent / "fixtures" / "platforms" / "instagram"
 PROFILE = "https://www.instagram.com/andi.pratama.asn/"
 API = "https://www.instagram.com/api/v1/users/web_profile_info/?username=andi.pratama.asn"
 ACCOUNT = Account(platform="instagram", url=PROFILE, person_name="Andi Pratama")
@@ -22,15 +18,8 @@ CDN = "https://scontent-sin6-1.cdninstagram.com/v/t51.29350-15/"
 
 
 def page(name: str, final_url: str = API, status: int = 200) -> Page:
-    body = (FIX / name).read_text(encoding="utf-8")
-    m = re.search(r"<title>(.*?)</title>", body, re.S)
-    return Page(url=API, final_url=final_url, status=status, body=body,
-                fetched_at=datetime(2024, 11, 21, tzinfo=timezone.utc),
-                title=html.unescape(m.group(1)) if m else "")
-
-
-def utc(*a) -> datetime:
-    return datetime(*a, tzinfo=timezone.utc)
+    return fixture_page("instagram", name, url=API, final_url=final_url, status=status,
+                        fetched_at=utc(2024, 11, 21), with_title=True)
 
 
 @pytest.mark.parametrize("name", ["web_profile_info.json", "web_profile_info_pre.html"], ids=["raw-json", "chromium-pre"])

@@ -2,25 +2,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from alerts.timeutil import utc_now
 from scraper.errors import LayoutChanged, LoginWall, NotFound
+from platform_pages import fixture_page
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import Page
 
-FIXTURES = Path(__file__).parent / "fixtures" / "platforms" / "mastodon"
 ACCOUNT = Account("mastodon", "https://sosial.example.id/@andi")
 API_ACCOUNT = Account("mastodon", "https://sosial.example.id/@andi", options={"api": True})
 masto = get_adapter("mastodon")
 
 
 def page(name: str, *, status: int = 200, url: str = "https://sosial.example.id/@andi.rss") -> Page:
-    return Page(url=url, final_url=url, status=status, body=(FIXTURES / name).read_text(encoding="utf-8"),
-                fetched_at=utc_now())
+    return fixture_page("mastodon", name, url=url, status=status)
 
 
 RAPAT_TEXT = "Rapat persiapan Pilkada di kantor camat Penajam.\n\nNetralitas ASN harga mati! #pilkada"

@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from alerts.timeutil import utc_now
 from scraper.errors import Blocked, LayoutChanged, NotFound
+from platform_pages import fixture_page
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import Page
 
-FIXTURES = Path(__file__).parent / "fixtures" / "platforms" / "telegram"
 ACCOUNT = Account("telegram", "https://t.me/infosepaku")
 
 
 def page(name: str, *, status: int = 200, url: str = "https://t.me/s/infosepaku") -> Page:
-    return Page(url=url, final_url=url, status=status, body=(FIXTURES / name).read_text(encoding="utf-8"),
-                fetched_at=utc_now())
+    return fixture_page("telegram", name, url=url, status=status)
 
 
 def parse(name: str, **kw):

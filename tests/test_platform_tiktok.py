@@ -1,35 +1,27 @@
 """TikTok adapter: rendered profile (grid + rehydration JSON), item_list JSON, failure markers."""
 from __future__ import annotations
 
-import html
-import re
+from dataclasses import replace
+
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from scraper.errors import Blocked, HealthProblem, LayoutChanged, LoginWall, NotFound
+from platform_pages import fixture_page, utc
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import FetchMode, Page
 from scraper.platforms.tiktok import time_from_id
 
-FIX = Path(__file__).parent / "fixtures" / "platforms" / "tiktok"
 PROFILE = "https://www.tiktok.com/@budi.santoso.ppu"
 ACCOUNT = Account(platform="tiktok", url=PROFILE, person_name="Budi Santoso")
 IDS = ["7438471899244084301", "7435619181722979070", "7421073416091096696"]
 
 
 def page(name: str, final_url: str = PROFILE, status: int = 200) -> Page:
-    body = (FIX / name).read_text(encoding="utf-8")
-    m = re.search(r"<title>(.*?)</title>", body, re.S)
-    return Page(url=PROFILE, final_url=final_url, status=status, body=body,
-                fetched_at=datetime(2024, 11, 21, tzinfo=timezone.utc),
-                title=html.unescape(m.group(1)) if m else "")
-
-
-def utc(*a) -> datetime:
-    return datetime(*a, tzinfo=timezone.utc)
+    return fixture_page("tiktok", name, url=PROFILE, final_url=final_url, status=status,
+                        fetched_at=utc(2024, 11, 21), with_title=True)
 
 
 def test_profile_grid():
@@ -49,9 +41,9 @@ def test_profile_grid():
 
 
 def test_item_list_json():
-    body = (FIX / "item_list.json").read_text(encoding="utf-8")
-    p = Page(url=PROFILE, final_url="https://www.tiktok.com/api/post/item_list/?secUid=x", status=200,
-             body=body, fetched_at=datetime(2024, 11, 21, tzinfo=timezone.utc), content_type="application/json")
+    p = replace(fixture_page("tiktok", "item_list.json", url=PROFILE,
+                             final_url="https://www.tiktok.com/api/post/item_list/?secUid=x",
+                             fetched_at=utc(2024, 11, 21)), content_type="application/json")
     posts = get_adapter("tiktok").parse(p, ACCOUNT)
     assert [p.post_id for p in posts] == IDS[:2]
     assert posts[0].published == utc(2024, 11, 18, 4, 30)

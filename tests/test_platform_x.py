@@ -1,33 +1,22 @@
 """X adapter: rendered profile timelines and every failure marker, from fixtures."""
 from __future__ import annotations
 
-import html
-import re
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from scraper.errors import Blocked, Checkpoint, HealthProblem, LayoutChanged, LoginWall, NotFound
+from platform_pages import fixture_page, utc
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import FetchMode, Page
 
-FIX = Path(__file__).parent / "fixtures" / "platforms" / "x"
 PROFILE = "https://x.com/rahmat_ppu"
 ACCOUNT = Account(platform="x", url=PROFILE, person_name="Rahmat Hidayat")
 
 
 def page(name: str, final_url: str = PROFILE, status: int = 200) -> Page:
-    body = (FIX / name).read_text(encoding="utf-8")
-    m = re.search(r"<title>(.*?)</title>", body, re.S)
-    return Page(url=PROFILE, final_url=final_url, status=status, body=body,
-                fetched_at=datetime(2024, 11, 21, tzinfo=timezone.utc),
-                title=html.unescape(m.group(1)) if m else "")
-
-
-def utc(*a) -> datetime:
-    return datetime(*a, tzinfo=timezone.utc)
+    return fixture_page("x", name, url=PROFILE, final_url=final_url, status=status,
+                        fetched_at=utc(2024, 11, 21), with_title=True)
 
 
 def test_profile_posts():

@@ -2,25 +2,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
-from alerts.timeutil import utc_now
 from scraper.errors import ConsentWall, FetchError, LayoutChanged, NotFound, PantauError
+from platform_pages import fixture_page
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import Page
 
-FIXTURES = Path(__file__).parent / "fixtures" / "platforms" / "youtube"
 CHANNEL_ID = "UCq3Zk8mRtWm0pPenajamPPU"
 FEED_URL = f"https://www.youtube.com/feeds/videos.xml?channel_id={CHANNEL_ID}"
 yt = get_adapter("youtube")
 
 
 def page(name: str, *, status: int = 200, url: str = FEED_URL, final_url: str | None = None) -> Page:
-    return Page(url=url, final_url=final_url or url, status=status,
-                body=(FIXTURES / name).read_text(encoding="utf-8"), fetched_at=utc_now())
+    return fixture_page("youtube", name, url=url, final_url=final_url, status=status)
 
 
 ACCOUNT = Account("youtube", f"https://www.youtube.com/channel/{CHANNEL_ID}")
