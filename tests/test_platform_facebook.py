@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scraper.errors import Blocked, Checkpoint, ConsentWall, HealthProblem, LayoutChanged, LoginWall, NotFound
 from platform_pages import fixture_page, utc
+from scraper.errors import Blocked, Checkpoint, ConsentWall, HealthProblem, LayoutChanged, LoginWall, NotFound
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import FetchMode, Page

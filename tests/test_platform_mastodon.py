@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from scraper.errors import LayoutChanged, LoginWall, NotFound
 from platform_pages import fixture_page
+from scraper.errors import LayoutChanged, LoginWall, NotFound
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import Page

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-
 from datetime import datetime, timezone
 
 import pytest
 
-from scraper.errors import Blocked, HealthProblem, LayoutChanged, LoginWall, NotFound
 from platform_pages import fixture_page, utc
+from scraper.errors import Blocked, HealthProblem, LayoutChanged, LoginWall, NotFound
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import FetchMode, Page
