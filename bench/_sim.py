@@ -62,10 +62,6 @@ class SiteProcess:
             self._proc.kill()
 
 
-def account_url(base: str, platform: str, name: str) -> str:
-    return {"telegram": f"{base}/{name}", "rss": f"{base}/feeds/{name}.xml", "web": f"{base}/web/{name}"}[platform]
-
-
 def nip_for(i: int) -> str:
     birth = datetime(1975, 1, 1) + timedelta(days=i % 7000)
     return f"{birth:%Y%m%d}200501{1 + i % 2}{1 + i // 7000:03d}"
@@ -74,17 +70,14 @@ def nip_for(i: int) -> str:
 def write_setup(folder: Path, base: str, accounts: list[tuple[str, str]], *, concurrency: int,
                 per_host: int | None = None, max_pages: int = 200, run_timeout: str = "5m") -> Path:
     """config.toml + one watchlist (one person per account) under ``folder``."""
-    from scraper.demo.site import WEB_SELECTORS
+    from scraper.demo.site import account_entry_toml
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "watchlists").mkdir(exist_ok=True)
-    sel = ", ".join(f'{k} = "{v}"' for k, v in WEB_SELECTORS.items())
     people = []
     for i, (platform, name) in enumerate(accounts):
-        options = f", options = {{ browser = true, selectors = {{ {sel} }} }}" if platform == "web" else ""
         people.append(f'[[person]]\nname = "ASN {i} (fiktif)"\nnip = "{nip_for(i)}"\nposition = "Staf"\n'
-                      f'unit = "Dinas Uji (fiktif)"\naccounts = [{{ platform = "{platform}", '
-                      f'url = "{account_url(base, platform, name)}"{options} }}]\n')
+                      f'unit = "Dinas Uji (fiktif)"\naccounts = [{account_entry_toml(base, platform, name)}]\n')
     (folder / "watchlists" / "bench.toml").write_text("\n".join(people), encoding="utf-8")
     config = folder / "config.toml"
     config.write_text(f'''[storage]

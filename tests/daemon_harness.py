@@ -36,21 +36,10 @@ def nip_for(i: int) -> str:
     return f"{birth:%Y%m%d}200501{1 + i % 2}{1 + i // 7000:03d}"
 
 
-def account_url(site_url: str, platform: str, name: str) -> str:
-    return {"telegram": f"{site_url}/{name}", "rss": f"{site_url}/feeds/{name}.xml",
-            "web": f"{site_url}/web/{name}"}[platform]
-
-
 def person_toml(i: int, name: str, accounts: Iterable[tuple[str, str]], site_url: str) -> str:
-    from scraper.demo.site import WEB_SELECTORS
+    from scraper.demo.site import account_entry_toml
 
-    items = []
-    for platform, acc in accounts:
-        options = ""
-        if platform == "web":
-            sel = ", ".join(f'{k} = "{v}"' for k, v in WEB_SELECTORS.items())
-            options = f", options = {{ browser = true, selectors = {{ {sel} }} }}"
-        items.append(f'{{ platform = "{platform}", url = "{account_url(site_url, platform, acc)}"{options} }}')
+    items = [account_entry_toml(site_url, platform, acc) for platform, acc in accounts]
     return (f'[[person]]\nname = "{name}"\nnip = "{nip_for(i)}"\nposition = "Staf"\n'
             f'unit = "Dinas Uji (fiktif)"\naccounts = [{", ".join(items)}]\n')
 

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
-from .site import WEB_SELECTORS, DemoSite
+from .site import DemoSite, account_entry_toml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WITA = timezone(timedelta(hours=8))
@@ -134,19 +134,12 @@ def write_demo_files(workdir: Path, site_url: str, smtp_port: int, gateway_port:
     """The demo's config.toml and watchlist, so staff can read what drove it."""
     people = []
     for p in PEOPLE:
-        platform, name = p["account"]
-        url = {"telegram": f"{site_url}/{name}", "rss": f"{site_url}/feeds/{name}.xml",
-               "web": f"{site_url}/web/{name}"}[platform]
-        options = ""
-        if platform == "web":
-            sel = ", ".join(f'{k} = "{v}"' for k, v in WEB_SELECTORS.items())
-            options = f", options = {{ selectors = {{ {sel} }} }}"
         people.append(f'''[[person]]
 name = "{p['name']}"
 nip = "{p['nip']}"
 position = "{p['position']}"
 unit = "{p['unit']}"
-accounts = [{{ platform = "{platform}", url = "{url}"{options} }}]
+accounts = [{account_entry_toml(site_url, *p["account"])}]
 ''')
     (workdir / "watchlists").mkdir(parents=True, exist_ok=True)
     (workdir / "watchlists" / "demo.toml").write_text(

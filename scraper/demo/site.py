@@ -182,6 +182,20 @@ WEB_SELECTORS = {"post": "article.post", "id": "@data-id", "text": ".isi", "link
                  "time": "time@datetime"}
 
 
+def account_url(base: str, platform: str, name: str) -> str:
+    """Where this site serves account ``name`` for ``platform`` (telegram, rss or web)."""
+    return {"telegram": f"{base}/{name}", "rss": f"{base}/feeds/{name}.xml", "web": f"{base}/web/{name}"}[platform]
+
+
+def account_entry_toml(base: str, platform: str, name: str) -> str:
+    """The watchlist entry (an inline TOML table) for an account on this site."""
+    options = ""
+    if platform == "web":
+        sel = ", ".join(f'{k} = "{v}"' for k, v in WEB_SELECTORS.items())
+        options = f", options = {{ selectors = {{ {sel} }} }}"
+    return f'{{ platform = "{platform}", url = "{account_url(base, platform, name)}"{options} }}'
+
+
 def web_page(base: str, acc: DemoAccount) -> str:
     """A small blog-like page; posts rendered by script so it needs a browser."""
     articles = "".join(
