@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from alerts.lexicon_schema import FILE_ADAPTER, ElectionFile, NeutralFile, PhrasesFile, SlangFile
 from alerts.normalize import Vocabulary, fold_hashtag, fold_term
-from alerts.problems import Problem, ProblemsError
+from alerts.problems import Problem, ProblemsError, key_path
 
 log = logging.getLogger(__name__)
 
@@ -120,17 +120,6 @@ class Lexicon:
         return None
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    """Pydantic location -> "candidate[2].names" (entries counted from 1, as staff read them)."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(file)"
-
-
 def _read(path: pathlib.Path, problems: list[Problem]) -> Any | None:
     name = str(path)
     try:
@@ -162,7 +151,8 @@ def _read(path: pathlib.Path, problems: list[Problem]) -> Any | None:
                 msg = "use lower-case letters, digits and '-' only (e.g. pilpres-2029)"
             elif err["type"] == "missing":
                 msg = "required field is missing"
-            problems.append(Problem(name, _loc(loc), msg.removeprefix("Value error, ")))
+            problems.append(Problem(name, key_path(loc, first_index=1) or "(file)",
+                                        msg.removeprefix("Value error, ")))
         problems.extend(_raw_date_problems(name, raw))
         return None
     dates = _raw_date_problems(name, raw)

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from alerts.problems import Problem
+from alerts.problems import Problem, key_path
 from alerts.secrets import register_secret
 from alerts.settings import AlertsSettings
 from alerts.timeutil import parse_duration
@@ -215,20 +215,10 @@ def _expand(value: Any, where: str, problems: list[Problem], file: str) -> Any:
     return _REF.sub(repl, value)
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out or "(top level)"
-
-
 def validation_problems(exc: ValidationError, file: str, prefix: str = "") -> list[Problem]:
     problems = []
     for err in exc.errors():
-        where = _loc(tuple(p for p in err["loc"] if not str(p).startswith("function-after")))
+        where = key_path(err["loc"]) or "(top level)"
         if prefix:
             where = f"{prefix}.{where}" if where != "(top level)" else prefix
         if err["type"] == "extra_forbidden":

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from alerts.problems import Problem
+from alerts.problems import Problem, key_path
 from alerts.timeutil import parse_duration
 
 from .errors import WatchlistError
@@ -381,8 +381,7 @@ def _pydantic_problems(ck: _Checker, file: str, where: str, model: type[BaseMode
         model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            path = "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
-            ck.add(file, where + path, _pydantic_message(err, model))
+            ck.add(file, key_path(err["loc"], first_index=1, prefix=where), _pydantic_message(err, model))
 
 
 def _pydantic_message(err: Mapping[str, Any], model: type[BaseModel]) -> str:
