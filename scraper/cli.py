@@ -20,6 +20,7 @@ from alerts.secrets import MaskingFilter, mask
 
 from . import __version__
 from .config import Config, default_config_path, load_config
+from .errors import PantauError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Pantau: pemantauan netralitas ASN di media sosial untuk Bawaslu.")
@@ -283,17 +284,16 @@ def probe(
     as_json: bool = typer.Option(False, "--json", help="Cetak sebagai JSON."),
 ) -> None:
     """Ambil satu akun sekarang dan tampilkan postingan atau vonis kesehatannya."""
-    setup_logging(STATE.verbose)
-    config = get_config()
-    result = asyncio.run(_probe(config, url, platform, _json_options(options)))
-    typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1) if as_json else _format_probe(result))
-    raise typer.Exit(result.exit_code)
-
-
-def _format_probe(result: object) -> str:
     from .parsing import format_result
 
-    return format_result(result)
+    setup_logging(STATE.verbose)
+    config = get_config()
+    try:
+        result = asyncio.run(_probe(config, url, platform, _json_options(options)))
+    except PantauError as exc:  # an invalid account entry, or the network failed
+        raise fail(f"{url}: {exc}")
+    typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1) if as_json else format_result(result))
+    raise typer.Exit(result.exit_code)
 
 
 def _json_options(text: Optional[str]) -> Optional[dict]:

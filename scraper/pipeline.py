@@ -67,9 +67,14 @@ class AccountResult:
         return {"account": self.account.url, "error": self.error or self.state}
 
 
+def counted_matches(detection: Detection) -> list[Any]:
+    """The matches that count towards the score (not the "neutral" explanations)."""
+    return [m for m in detection.matches if m.category != "neutral"]
+
+
 def finding_id(account: Account, post_id: str, detection: Detection) -> str:
     """Same account, post and reason -> same id (never alerted twice)."""
-    reason = ",".join(sorted({f"{m.category}:{m.term}" for m in detection.matches if m.category != "neutral"}))
+    reason = ",".join(sorted({f"{m.category}:{m.term}" for m in counted_matches(detection)}))
     return hashlib.sha256(f"{account.key}|{post_id}|{reason}".encode()).hexdigest()[:16]
 
 
@@ -78,7 +83,7 @@ def excerpt(text: str, detection: Detection, limit: int = EXCERPT_CHARS) -> str:
     flat = text.replace("\r", "")
     if len(flat) <= limit:
         return flat
-    starts = [m.start for m in detection.matches if m.category != "neutral"]
+    starts = [m.start for m in counted_matches(detection)]
     start = max(0, min(starts) - limit // 3) if starts else 0
     cut = flat[start:start + limit]
     return ("…" if start else "") + cut + ("…" if start + limit < len(flat) else "")
@@ -91,7 +96,7 @@ def person_json(person: Person) -> dict[str, str]:
 def build_finding(person: Person, account: Account, post: Post, detection: Detection, *,
                   now: datetime, change: str, first_scan: bool) -> dict[str, Any]:
     fid = finding_id(account, post.post_id, detection)
-    counted = [m for m in detection.matches if m.category != "neutral"]
+    counted = counted_matches(detection)
     return {
         "id": fid,
         "account_key": account.key,
@@ -257,8 +262,7 @@ async def _process(services: Services, person: Person, account: Account, result:
             finding["evidence"] = await _capture(services, finding, posts_by_id[finding["post_id"]],
                                                  page, adapter, account, person)
 
-    names = {e.id: e.name for e in getattr(services.detector, "lexicon", None).elections} \
-        if getattr(services.detector, "lexicon", None) is not None else {}
+    names = {e.id: e.name for e in services.detector.lexicon.elections}
     for finding in fresh:
         if services.outbox.enqueue(finding_alert(finding, names)):
             result.alerts += 1

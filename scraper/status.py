@@ -24,13 +24,14 @@ def record_cycle(storage_dir: Path, cycle: Any, services: Any, *, next_cycle: da
     """Merge the figures of a finished cycle into state.json."""
     path = storage_layout(storage_dir)["state"]
     state = read_state(path)
+    summary = cycle.summary()
     state.update({
         "version": __version__,
         "last_cycle": {
             "started": iso(cycle.started),
             "finished": iso(cycle.finished),
-            **{k: v for k, v in cycle.summary().items() if k != "errors"},
-            "errors": cycle.summary()["errors"][:50],
+            **summary,
+            "errors": summary["errors"][:50],
         },
         "updated": iso(utc_now()),
     })

@@ -77,3 +77,16 @@ def test_check_reports_bad_alert_urls_and_templates(tmp_path):
     assert result.exit_code == 1
     assert "bukan-skema://apa" in result.stdout
     assert "finding_long.j2" in result.stdout and str(tmp_path / "tpl") in result.stdout
+
+
+def test_probe_bad_account_or_dead_host_is_a_clear_error_not_a_traceback(tmp_path):
+    repo = Path(__file__).resolve().parents[1]
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[lexicon]\npaths = ["{repo}/watchlists/lexicon/*.toml"]\n[watchlists]\npaths = []\n'
+                   '[http]\nretries = 0\n')
+    result = runner.invoke(app, ["--config", str(cfg), "probe", "http://127.0.0.1:9/x", "--platform", "telegram"])
+    assert result.exit_code == 1 and "tidak sah" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["--config", str(cfg), "probe", "http://127.0.0.1:9/kanal_uji",
+                                 "--platform", "telegram"])
+    assert result.exit_code == 1 and "127.0.0.1:9/kanal_uji" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
