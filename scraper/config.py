@@ -130,6 +130,33 @@ class RetentionSettings(_Section):
         return v
 
 
+class WebSettings(_Section):
+    """The staff console (``pantau web``)."""
+
+    #: address and port ``pantau web`` listens on (loopback: put a TLS reverse proxy in front)
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    #: the console's public address, e.g. "https://pantau.example.go.id"; alerts link to
+    #: ``<base_url>/temuan/<id>`` when set (empty: no links). https:// also makes cookies Secure.
+    base_url: str = ""
+    #: a login lasts at most this long (then staff log in again)
+    session_lifetime: Duration = "12h"
+    #: the key that signs session cookies (empty: ``<storage>/web-secret.key``, made on first start, 0600)
+    secret_key_file: str = ""
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if v and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"not an http(s) address: {v!r} (e.g. https://pantau.example.go.id)")
+        return v
+
+    def finding_url(self, finding_id: str) -> str | None:
+        """The console page of a finding, or None when ``base_url`` is not set."""
+        return f"{self.base_url}/temuan/{finding_id}" if self.base_url else None
+
+
 class Config(_Section):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     watchlists: GlobSettings = Field(default_factory=lambda: GlobSettings(
@@ -144,6 +171,7 @@ class Config(_Section):
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     #: the config file and its folder (not keys of the file)
     path: Path = Field(default=Path("config.toml"), exclude=True)
