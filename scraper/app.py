@@ -18,7 +18,7 @@ from alerts.problems import Problem
 from alerts.timeutil import parse_duration
 
 from . import __version__
-from .config import Config, check_config, load_config
+from .config import Config, check_config, load_config, parse_size
 from .models import Person
 from .pipeline import Services
 from .platforms import get_adapter
@@ -113,7 +113,8 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
     gate = HostGate(per_host_concurrency=config.http.per_host_concurrency,
                     min_delay=min_delay, jitter=min(0.5, min_delay))
     http = HttpFetcher(user_agent=config.http.user_agent, timeout=parse_duration(config.http.timeout),
-                       retries=config.http.retries, gate=gate)
+                       retries=config.http.retries, gate=gate, max_body=parse_size(config.http.max_body),
+                       max_bodies={k: parse_size(v) for k, v in config.http.max_bodies.items()})
     want_browser = browser if browser is not None else (needs_browser(people) or config.evidence.screenshot)
     chromium = None
     if want_browser:

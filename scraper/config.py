@@ -43,6 +43,34 @@ def _duration(value: str) -> str:
 #: a duration string such as "90s", "15m", "2h", "7d" (checked when loaded)
 Duration = Annotated[str, AfterValidator(_duration)]
 
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "kb": 1 << 10, "kib": 1 << 10, "mb": 1 << 20, "mib": 1 << 20,
+          "gb": 1 << 30, "gib": 1 << 30}
+
+
+def parse_size(value: str | int) -> int:
+    """``"5MB"`` -> 5242880 (binary units: KB = 1024 B); an int is bytes."""
+    if isinstance(value, int):
+        number, unit = float(value), ""
+    else:
+        m = _SIZE.fullmatch(str(value).strip())
+        if not m:
+            raise ValueError(f"not a size: {value!r} (use e.g. \"5MB\", \"512KB\")")
+        number, unit = float(m.group(1)), (m.group(2) or "").lower()
+    size = int(number * _UNITS[unit])
+    if size < 1024:
+        raise ValueError(f"size {value!r} is too small (at least 1KB)")
+    return size
+
+
+def _size(value: str | int) -> str | int:
+    parse_size(value)
+    return value
+
+
+#: a size such as "5MB" or "512KB", or a number of bytes (checked when loaded)
+Size = Annotated[str | int, AfterValidator(_size)]
+
 
 class StorageSettings(_Section):
     #: where posts, findings, outbox, evidence and sessions live
@@ -94,6 +122,10 @@ class HttpSettings(_Section):
     per_host_concurrency: int = Field(2, ge=1, le=32)
     #: minimum delay between two requests to one host
     min_delay: Duration = "2s"
+    #: largest response body read; a bigger one is a ``too_large`` health problem
+    max_body: Size = "5MB"
+    #: per-platform caps, e.g. { youtube = "10MB" } (platforms with fixed hosts)
+    max_bodies: dict[str, Size] = Field(default_factory=dict)
 
 
 class HealthSettings(_Section):

@@ -11,7 +11,9 @@
         ├── Checkpoint         account-security checkpoint
         ├── Blocked            "temporarily blocked", Cloudflare challenge
         ├── NotFound           404, removed or private account
-        └── LayoutChanged      required elements missing, no posts where posts were
+        ├── LayoutChanged      required elements missing, no posts where posts were
+        ├── TooLarge           the response is bigger than [http] max_body
+        └── RedirectRefused    a redirect away from the account's own site
 
 A HealthProblem means "the scraper cannot see this account", which staff must
 hear about; it is never to be mistaken for "no new posts".
@@ -85,6 +87,27 @@ class LayoutChanged(HealthProblem):
     state = "layout_changed"
 
 
+class TooLarge(HealthProblem):
+    """The body exceeded the cap; reading stopped there (``bytes_read`` so far)."""
+
+    state = "too_large"
+
+    def __init__(self, reason: str, *, url: str | None = None, limit: int = 0, bytes_read: int = 0):
+        super().__init__(reason, url=url)
+        self.limit = limit
+        self.bytes_read = bytes_read
+
+
+class RedirectRefused(HealthProblem):
+    """A redirect pointed away from the account's own site (``target`` names where)."""
+
+    state = "redirect_refused"
+
+    def __init__(self, reason: str, *, url: str | None = None, target: str = ""):
+        super().__init__(reason, url=url)
+        self.target = target
+
+
 __all__ = [
     "Problem",
     "PantauError",
@@ -99,4 +122,6 @@ __all__ = [
     "Blocked",
     "NotFound",
     "LayoutChanged",
+    "TooLarge",
+    "RedirectRefused",
 ]

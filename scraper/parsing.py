@@ -40,6 +40,8 @@ STATE_LABELS = {
     "not_found": "akun atau halaman tidak ditemukan",
     "layout_changed": "tata letak halaman berubah",
     "broken": "halaman tidak terbaca",
+    "too_large": "halaman terlalu besar (batas [http] max_body)",
+    "redirect_refused": "dialihkan ke situs lain (pengalihan ditolak)",
     NEEDS_BROWSER: "perlu browser",
 }
 
@@ -175,6 +177,8 @@ async def probe(url: str, platform: str | None, fetcher: Fetcher, browser: Brows
         return ParseResult(name, url, health=Health.from_problem(problem))
     try:
         page = await _fetch(adapter, account, target, fetcher, browser)
+    except HealthProblem as problem:  # too large, redirected off-site
+        return ParseResult(name, url, health=Health.from_problem(problem))
     except FetchError as exc:
         if exc.status not in (404, 410):
             raise
