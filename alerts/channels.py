@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: schemes whose apprise plugins send file attachments
 ATTACH_SCHEMES = frozenset({"mailto", "mailtos", "json", "jsons", "form", "forms", "tgram"})
+#: schemes that get the HTML email body
+EMAIL_SCHEMES = frozenset({"mailto", "mailtos"})
 #: WhatsApp Cloud API text limit (also applied to other WhatsApp schemes)
 WHATSAPP_MAXLEN = 1024
 #: placeholders a template URL may use, e.g. ``?:1={name}&:2={post_url}``
@@ -156,10 +158,18 @@ class Channel:
         return f"Channel({self.name!r}, {self.masked_url!r})"
 
     def send(self, title: str, body: str, *, attachments: list[str] = (), timeout: float = 30.0,
-             fields: dict[str, str] | None = None) -> SendResult:
-        """Send one message now; never raises for a delivery failure."""
+             fields: dict[str, str] | None = None, html: str = "") -> SendResult:
+        """Send one message now; never raises for a delivery failure.
+
+        ``body`` is plain text: apprise escapes it for channels that speak HTML.
+        ``html`` (escaped by the renderer) replaces it for email, whose images
+        then go inline (``cid:``) and whose text/plain part apprise derives.
+        """
         if self.problem:
             return SendResult(False, self.problem, "FAILURE")
+        body_format = apprise.NotifyFormat.TEXT
+        if html and self.scheme in EMAIL_SCHEMES:
+            body, body_format = html, apprise.NotifyFormat.HTML
         if self.whatsapp:
             body = clip_text(f"{title}\n{body}" if title else body, WHATSAPP_MAXLEN)
             title = ""
@@ -180,7 +190,11 @@ class Channel:
                         return SendResult(False, "template URL rejected after filling its fields",
                                           "FAILURE")
                     self._tuned(notifier)
-                result = notifier.notify(body=body, title=title, attach=attach, timeout=timeout)
+                if body_format == apprise.NotifyFormat.HTML:
+                    for plugin in notifier:
+                        plugin.inline = True  # screenshot shown in the mail (cid), not as a download
+                result = notifier.notify(body=body, title=title, attach=attach, timeout=timeout,
+                                         body_format=body_format)
         except Exception as exc:  # an apprise plugin bug must not stop the outbox
             return SendResult(False, mask(f"{type(exc).__name__}: {exc}"), "FAILURE")
         return to_send_result(result)

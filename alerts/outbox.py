@@ -307,7 +307,7 @@ class Outbox:
         fields = template_fields(alert.id, alert.kind, alert.severity, alert.context,
                                  message.title, name)
         return channel.send(message.title, message.body, attachments=alert.attachments,
-                            timeout=self._timeout, fields=fields)
+                            timeout=self._timeout, fields=fields, html=message.html)
 
     def _record(self, alert_id: str, name: str, ok: bool, error: str,
                 report: DeliveryReport) -> str:

@@ -6,16 +6,24 @@ One template per alert kind and channel style: ``<name>_long.j2`` (email) and
 The first non-empty line a template renders is the title (email subject), the
 rest is the body. Templates in ``[alerts] templates_dir`` override the shipped
 ones file by file. Rendering is pure: no clock, no I/O beyond template loading.
+
+Emails also get an HTML body from ``<name>_email.html.j2`` (inline CSS, laid
+out for a phone). Those templates render with autoescape ON: everything that
+comes from a watched post is hostile and reaches HTML only escaped; links are
+only ever ``http``/``https`` (:func:`safe_url`). A staff override of only the
+text template still gets an HTML part: the text, escaped, with line breaks.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
-                    TemplateError, Undefined)
+                    TemplateError, TemplateNotFound, Undefined)
+from markupsafe import Markup, escape
 
 from alerts.problems import Problem
 from alerts.secrets import mask
@@ -29,10 +37,21 @@ TINGKAT = {"high": "tinggi", "medium": "sedang", "low": "rendah", "none": "tidak
 STATUS = {"pending": "menunggu", "retrying": "mengulang", "dead": "gagal permanen", "sent": "terkirim"}
 
 
+#: Indonesian words for the detector's match categories (no English tags reach staff)
+KATEGORI = {
+    "candidate": "nama calon", "pair": "nama pasangan calon", "alias": "julukan calon",
+    "ambiguous": "nama yang bisa bermakna lain", "acronym": "singkatan nama calon",
+    "slogan": "slogan kampanye", "hashtag": "tagar kampanye", "party": "nama partai",
+    "number": "nomor urut", "gesture": "simbol atau gestur nomor urut", "call": "ajakan memilih",
+    "support": "pernyataan dukungan", "campaign": "kegiatan kampanye", "neutral": "konteks netral",
+}
+
+
 @dataclass(frozen=True)
 class Message:
     title: str
     body: str
+    html: str = ""  # the HTML email body (long style only); empty for chat styles
 
 
 def _wita(value: Any, with_time: bool = True) -> str:
@@ -53,6 +72,49 @@ def _clip(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _alasan(match: Any) -> str:
+    """A match's reason for staff, in Indonesian (the lexicon's reason, else the category's)."""
+    if not isinstance(match, dict):
+        return "-"
+    reason = str(match.get("reason") or "").strip()
+    return reason or KATEGORI.get(str(match.get("category") or ""), "istilah kampanye")
+
+
+def safe_url(value: Any) -> str:
+    """``value`` if it is a plain http(s) URL, else "" (never a javascript:/data: link)."""
+    if isinstance(value, Undefined) or not isinstance(value, str):
+        return ""
+    url = value.strip()
+    if any(ord(c) < 33 or c in '"<>\\`' for c in url) or len(url) > 2000:
+        return ""
+    return url if url.lower().startswith(("http://", "https://")) and len(url) > 8 else ""
+
+
+def short_id(value: Any) -> str:
+    """The first 8 characters of a finding id: enough to find it again (``findings show``)."""
+    text = "" if isinstance(value, Undefined) or value is None else str(value)
+    return text.split(":", 1)[-1][:8] if text else "-"
+
+
+def finding_link(base_url: str, finding_id: str) -> str:
+    """The staff console's page of a finding (``[web] base_url``), or "" when not set."""
+    base = safe_url(base_url or "")
+    return f"{base.rstrip('/')}/temuan/{finding_id}" if base and finding_id else ""
+
+
+def _nl2br(value: Any) -> Markup:
+    text = "" if isinstance(value, Undefined) or value is None else str(value)
+    return Markup("<br>\n").join(escape(line) for line in text.splitlines())
+
+
+def text_to_html(title: str, body: str) -> str:
+    """The HTML part for a text-only template: escaped, with line breaks kept."""
+    return (f'<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            '</head><body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;'
+            f'font-size:15px;line-height:1.5;color:#1a1a1a"><p style="margin:0">{_nl2br(body)}</p>'
+            '</body></html>')
+
+
 def template_name(kind: str, context: dict) -> str:
     if kind == "health":
         return "health_recovered" if context.get("event") == "recovered" else "health_failing"
@@ -64,16 +126,24 @@ def template_name(kind: str, context: dict) -> str:
 class Renderer:
     """Renders alerts; ``templates_dir`` (may be "") overrides shipped templates."""
 
-    def __init__(self, templates_dir: str | Path = "") -> None:
+    def __init__(self, templates_dir: str | Path = "", base_url: str = "") -> None:
+        self.templates_dir = str(templates_dir or "")
+        self.base_url = base_url
+        self.env = self._environment(autoescape=False)  # text and chat: no HTML anywhere
+        self.html_env = self._environment(autoescape=True)  # email HTML: escape everything
+
+    def _environment(self, autoescape: bool) -> Environment:
         loaders = []
-        if templates_dir:
-            loaders.append(FileSystemLoader(str(templates_dir)))
+        if self.templates_dir:
+            loaders.append(FileSystemLoader(self.templates_dir))
         loaders.append(FileSystemLoader(str(SHIPPED_DIR)))
-        self.env = Environment(
-            loader=ChoiceLoader(loaders), undefined=ChainableUndefined, autoescape=False,
+        env = Environment(
+            loader=ChoiceLoader(loaders), undefined=ChainableUndefined, autoescape=autoescape,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
         )
-        self.env.filters.update(wita=_wita, tingkat=_tingkat, clip=_clip)
+        env.filters.update(wita=_wita, tingkat=_tingkat, clip=_clip, alasan=_alasan,
+                           safe_url=safe_url, short_id=short_id, nl2br=_nl2br)
+        return env
 
     def render(self, kind: str, severity: str, context: dict, style: str,
                extra: dict | None = None) -> Message:
@@ -90,8 +160,29 @@ class Renderer:
             except ValueError:
                 pass
         values.update(extra or {})
-        text = self.env.get_template(name).render(**values)
-        return split_title(text)
+        fid = str(values.get("finding_id") or "")
+        values.setdefault("finding_url", finding_link(self.base_url, fid) if kind == "finding" else "")
+        values.setdefault("short_id", short_id(fid) if fid else "")
+        text = split_title(self.env.get_template(name).render(**values))
+        if style != "long":
+            return text
+        return Message(text.title, text.body, self._html(kind, context, values, text))
+
+    def _html(self, kind: str, context: dict, values: dict, text: Message) -> str:
+        name = f"{template_name(kind, context)}_email.html.j2"
+        long_name = f"{template_name(kind, context)}_long.j2"
+        overridden = self.templates_dir and (Path(self.templates_dir) / long_name).is_file() \
+            and not (Path(self.templates_dir) / name).is_file()
+        if overridden:  # staff changed the text only: keep their words in the HTML part too
+            return text_to_html(text.title, text.body)
+        try:
+            template = self.html_env.get_template(name)
+        except TemplateNotFound:
+            return text_to_html(text.title, text.body)
+        shot = (values.get("evidence") or {}).get("screenshot") if isinstance(values.get("evidence"), dict) else None
+        html = template.render(**values, title=text.title, screenshot_cid=Path(shot).name if shot else "")
+        # no source newlines after <br>: the text/plain part apprise derives keeps clean lines
+        return re.sub(r"<br>\s+", "<br>", html.strip())
 
     def render_alert(self, alert: Any, style: str, extra: dict | None = None) -> Message:
         more = {"alert_id": alert.id, "created": alert.created, **(extra or {})}
@@ -112,7 +203,7 @@ def check_templates(templates_dir: str | Path = "", file_label: str = "templates
         return [Problem(file_label, "templates_dir", f"folder {templates_dir} does not exist")]
     renderer = Renderer(templates_dir)
     for name, kind, context in SAMPLES:
-        for style in STYLES:
+        for style in STYLES:  # the long style also renders the HTML email template
             try:
                 message = renderer.render(kind, context.get("severity", "high"), context, style)
             except TemplateError as exc:

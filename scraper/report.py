@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from alerts.render import safe_url
 from alerts.timeutil import deadline, fmt_wita, parse_iso
 
 from .custody import sha256_file
@@ -36,6 +37,7 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["wita"] = fmt_wita
+    env.filters["safe_url"] = safe_url  # links only http(s): a javascript:/data: post link stays text
     return env
 
 

@@ -286,7 +286,7 @@ def test_attachments_reach_email_and_json(tmp_path, gateway):
         msg = smtp.messages[0]
         files = [p.get_filename() for p in msg.iter_attachments()]
         assert files == ["bukti.png"]
-        assert "tangkapan layar terlampir" in smtp.texts()[0]
+        assert "Tangkapan layar saat terdeteksi" in smtp.texts()[0]  # shown inline (cid)
         body = gateway.ok_json("/j")[0]
         assert body["attachments"][0]["filename"] == "bukti.png"
     finally:

@@ -103,3 +103,19 @@ def test_report_flags_altered_evidence_and_rejects_unknown_format(world, tmp_pat
         shot.write_bytes(original)
     bad = _cli(base, "report", other["id"], "--format", "docx")
     assert bad.exit_code == 2 and "html atau pdf" in bad.output
+
+
+def test_report_links_only_http_and_post_html_escaped(world):
+    """Issue #11.2: a javascript:/data: post link is never clickable in the HTML report."""
+    base, config, store, finding = world
+    layout = storage_layout(config.storage_dir)
+    doc = dict(finding, post_url="javascript:alert(document.cookie)", account_url="data:text/html,<b>x</b>",
+               person=dict(finding["person"], name='<img src="http://127.0.0.1:9/p.png">Budi'))
+    ctx = report_context(doc, config.report, evidence_dir=layout["evidence"] / doc["id"], custody_entries=[],
+                         evidence_ok=True, evidence_problems=[], now=utc_now())
+    html = render_html(ctx)
+    import re
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
+    assert "javascript:alert(document.cookie)" in html  # shown as text, not as a link
+    assert '<img src="http://127.0.0.1:9' not in html and "&lt;img src=" in html
