@@ -4,8 +4,11 @@ For each new finding the pipeline calls :meth:`EvidenceRecorder.capture`,
 which writes into ``<evidence>/<finding_id>/`` (files 0600, folder 0700,
 every file written atomically):
 
-``screenshot.png``  the post's element rendered from the fetched page (network
-                    blocked, so it shows what was fetched), else the whole page;
+``screenshot.png``  one post, readable, with a stamped footer (URL, account,
+                    capture time UTC/WITA, SHA-256 of the raw data; also a PNG
+                    ``tEXt`` chunk): a post card, or for ``web`` pages the post's
+                    element with the page's own styles; rendered with scripts
+                    off and the network cut off (:mod:`scraper.evidence_image`);
                     absent when no browser is configured (metadata says why)
 ``post.html|json|xml``  the post's own raw fragment (``Post.raw``)
 ``page.html|json|xml``  the whole fetched page body
@@ -32,6 +35,7 @@ from alerts.storage import atomic_write_bytes, ensure_private_dir
 from alerts.timeutil import fmt_wita, iso, utc_now
 
 from .custody import ChainIssue, ChainLog, check_anchor, sha256_bytes, sha256_file
+from .evidence_image import card_html, element_png, framed_html, make_stamp, render_to_png
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +90,9 @@ class EvidenceRecorder:
         now = self.clock()
         files: dict[str, bytes | Path] = {}
 
-        shot = await self._screenshot(folder, post, page, adapter, account)
+        raw = (post.raw or page.body or "").encode("utf-8")
+        stamp = make_stamp(post.url, account.url, now, sha256_bytes(raw))
+        shot = await self._screenshot(folder, post, page, adapter, account, person, stamp)
         if shot["taken"]:
             files[SCREENSHOT] = folder / SCREENSHOT
         if post.raw:
@@ -152,32 +158,47 @@ class EvidenceRecorder:
         details = {"dir": fid, "screenshot": shot.get("note", "")}
         return self.custody.append("captured", finding_id=fid, actor="pantau", details=details, artefacts=hashes)
 
-    async def _screenshot(self, folder: Path, post: Any, page: Any, adapter: Any, account: Any) -> dict[str, Any]:
+    async def _screenshot(self, folder: Path, post: Any, page: Any, adapter: Any, account: Any,
+                          person: Any, stamp: Any) -> dict[str, Any]:
         selector = None
         try:
             selector = adapter.post_selector(post) if adapter is not None else None
         except Exception as exc:  # an adapter bug must not cost the rest of the evidence
             log.warning("post_selector for %s: %s", post.url, exc)
-        shot: dict[str, Any] = {"taken": False, "element_found": False, "selector": selector}
+        shot: dict[str, Any] = {"taken": False, "element_found": False, "selector": selector,
+                                "look": None, "stamp": stamp.to_json()}
         if self.browser is None:
             shot["note"] = "tidak ada tangkapan layar: browser tidak dikonfigurasi ([evidence] screenshot)"
             return shot
         try:
-            found = await asyncio.wait_for(
-                self.browser.screenshot(folder / SCREENSHOT, html=page.body, base_url=page.final_url or page.url,
-                                        selector=selector, timeout=self.timeout),
-                self.timeout + 10)
+            await asyncio.wait_for(self._render(folder / SCREENSHOT, post, page, account, person,
+                                                selector, stamp, shot), self.timeout + 10)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.warning("screenshot for %s failed: %s", post.url, exc)
-            shot["note"] = f"tangkapan layar gagal: {exc}"
+            shot["note"] = f"tangkapan layar gagal: {type(exc).__name__}: {str(exc)[:200]}"
             return shot
-        shot.update(taken=True, element_found=bool(found))
-        shot["note"] = ("elemen unggahan" if found else
-                        "seluruh halaman (elemen unggahan tidak ditemukan)" if selector else
-                        "seluruh halaman (platform tidak memberi pemilih elemen)")
+        shot["taken"] = True
+        shot["note"] = ("elemen unggahan dengan tampilan halaman aslinya" if shot["look"] == "page" else
+                        "kartu unggahan (teks dan waktu dari data asli)")
         return shot
+
+    async def _render(self, path: Path, post: Any, page: Any, account: Any, person: Any,
+                      selector: str | None, stamp: Any, shot: dict[str, Any]) -> None:
+        """The page's own look for ``web`` pages when the post's element renders, else a card."""
+        html_page = raw_extension(page.body or "", page.content_type or "") == "html"
+        if selector and html_page and account.platform == "web":
+            element = await element_png(self.browser, page.body or "", selector)
+            if element is not None:
+                shot.update(element_found=True, look="page")
+                await render_to_png(self.browser, framed_html(element, stamp), path, stamp)
+                return
+        author = getattr(person, "name", "") or account.url
+        html = card_html(platform=account.platform, author=author, account_url=account.url,
+                         published=post.published, text=post.text or "", media=list(post.media), stamp=stamp)
+        shot["look"] = "card"
+        await render_to_png(self.browser, html, path, stamp)
 
     def _metadata(self, finding: dict[str, Any], post: Any, page: Any, account: Any, person: Any,
                   now: datetime, shot: dict[str, Any]) -> dict[str, Any]:
@@ -201,7 +222,8 @@ class EvidenceRecorder:
             "fetch": {"url": page.url, "final_url": page.final_url, "status": page.status,
                       "fetched_utc": iso(page.fetched_at) if page.fetched_at else None,
                       "content_type": page.content_type},
-            "screenshot": {k: shot.get(k) for k in ("taken", "element_found", "selector", "note")},
+            "screenshot": {k: shot.get(k) for k in ("taken", "element_found", "selector", "note", "look",
+                                                    "stamp")},
         }
 
 

@@ -82,7 +82,7 @@ def test_capture_writes_every_artefact_private_and_hashed(captured):
     assert meta["captured_utc"].endswith("+00:00") and meta["captured_wita"].endswith("WITA")
     assert meta["published_utc"] == "2024-01-20T11:45:00+00:00"
     assert meta["pantau_version"]
-    assert meta["screenshot"]["element_found"] is True
+    assert meta["screenshot"]["look"] == "card" and meta["screenshot"]["stamp"]["url"] == finding["post_url"]
     assert meta["fetch"]["status"] == 200 and meta["fetch"]["final_url"].endswith("/s/kabar_budi_demo")
     assert {m["term"] for m in meta["detection"]["matches"]} >= {"coblos", "Prabowo-Gibran"}
 
