@@ -149,3 +149,129 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         await http.aclose()
         if chromium is not None:
             await chromium.close()
+
+
+# -- operations shared by the CLI and the staff console ----------------------------------------
+
+@dataclass
+class Stores:
+    """The files staff commands and the console read and change (file locks respected)."""
+
+    config: Config
+    layout: dict
+    findings: FindingStore
+
+    @property
+    def audit(self):
+        from .review import audit_log
+
+        return audit_log(self.config.storage_dir)
+
+    @property
+    def custody(self):
+        from .evidence import custody_log
+
+        return custody_log(self.layout["evidence"])
+
+    def reviewer(self):
+        from .review import Reviewer
+
+        return Reviewer(self.config.storage_dir)
+
+
+def open_stores(config: Config) -> Stores:
+    """The stores under ``[storage] dir`` (nothing is created but the folders)."""
+    layout = prepare_storage(config.storage_dir)
+    return Stores(config=config, layout=layout, findings=FindingStore(layout["findings"]))
+
+
+def decide(stores: Stores, finding_id: str, decision: str, *, by: str, note: str = "",
+           force: bool = False) -> dict:
+    """Confirm or dismiss (``decision`` is ``confirmed``/``dismissed`` or ``confirm``/``dismiss``)."""
+    from .review import DECISIONS, ReviewError
+
+    action = {v: k for k, v in DECISIONS.items()}.get(decision, decision)
+    if action not in DECISIONS:
+        raise ReviewError(f"keputusan {decision!r} tidak dikenal; pilih confirmed atau dismissed")
+    return getattr(stores.reviewer(), action)(finding_id, by=by, note=note, force=force)
+
+
+def election_names(config: Config) -> dict[str, str]:
+    try:
+        from alerts.lexicon import load_lexicon
+
+        return {e.id: e.name for e in load_lexicon(config.lexicon_files()).elections}
+    except Exception:  # the report still renders with election ids
+        return {}
+
+
+@dataclass
+class Report:
+    finding_id: str
+    fmt: str
+    data: bytes
+    evidence_ok: bool | None
+    evidence_problems: list
+
+
+async def make_report(stores: Stores, finding: dict, fmt: str, *, by: str, out: str = "-") -> Report:
+    """The report of ``finding`` as HTML or PDF bytes; audited (and in custody when it has evidence)."""
+    import tempfile
+    from pathlib import Path
+
+    from alerts.timeutil import utc_now
+
+    from .evidence import verify_evidence
+    from .fetch.browser import Browser
+    from .report import render_html, render_pdf, report_context
+
+    config, layout, fid = stores.config, stores.layout, finding["id"]
+    has_evidence = isinstance(finding.get("evidence"), dict) and "manifest_sha256" in finding["evidence"]
+    ok, problems = None, []
+    if has_evidence:
+        check = verify_evidence(layout["evidence"], stores.findings.all(), only=fid)
+        ok, problems = check.ok, check.lines()
+    custody = stores.custody
+    context = report_context(finding, config.report, evidence_dir=layout["evidence"] / fid,
+                             custody_entries=list(custody.entries(fid)), evidence_ok=ok,
+                             evidence_problems=problems, now=utc_now(), election_names=election_names(config))
+    html = render_html(context)
+    if fmt == "html":
+        data = html.encode("utf-8")
+    else:
+        browser = Browser(executable=config.browser.executable, headless=True, args=config.browser.args,
+                          page_timeout=parse_duration(config.browser.page_timeout))
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"laporan-{fid}.pdf"
+                await render_pdf(html, path, browser)
+                data = path.read_bytes()
+        finally:
+            await browser.close()
+    details = {"format": fmt, "out": out, "evidence_ok": ok}
+    stores.audit.append("report", finding_id=fid, actor=by, details=details)
+    if has_evidence:
+        custody.append("report", finding_id=fid, actor=by, details=details,
+                       artefacts={"manifest.json": finding["evidence"]["manifest_sha256"]})
+    return Report(finding_id=fid, fmt=fmt, data=data, evidence_ok=ok, evidence_problems=problems)
+
+
+def evidence_bundle(stores: Stores, finding: dict, *, by: str) -> bytes:
+    """A zip of the finding's evidence folder (with its manifest.json), the finding and its custody entries."""
+    import io
+    import json
+    import zipfile
+
+    fid = finding["id"]
+    folder = stores.layout["evidence"] / fid
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        if folder.is_dir():
+            for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+                zf.write(path, f"bukti-{fid}/{path.name}")
+        zf.writestr(f"bukti-{fid}/temuan.json", json.dumps(finding, ensure_ascii=False, indent=1))
+        zf.writestr(f"bukti-{fid}/custody.jsonl", "".join(
+            json.dumps(e, ensure_ascii=False) + "\n" for e in stores.custody.entries(fid)))
+    details = {"format": "zip", "files": len(zipfile.ZipFile(io.BytesIO(buf.getvalue())).namelist())}
+    stores.audit.append("download", finding_id=fid, actor=by, details=details)
+    return buf.getvalue()

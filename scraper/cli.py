@@ -398,6 +398,10 @@ from . import cli_review  # noqa: E402  (review, evidence, report, purge)
 
 cli_review.register(app, findings_app)
 
+from . import cli_web  # noqa: E402  (pantau web, pantau users)
+
+cli_web.register(app)
+
 
 def main() -> None:  # console script
     try:

@@ -1,0 +1,159 @@
+"""The console's HTML pages (Indonesian): Temuan, Detail, Orang dan akun, Daftar pantauan, Status.
+
+Handlers are thin: they read through :class:`scraper.app.Stores`, decide and
+report through :mod:`scraper.app` / :mod:`scraper.review`, and audit every
+evidence view and download with the logged-in user's name.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from ..app import decide, evidence_bundle, make_report
+from ..custody import sha256_file
+from ..evidence import SCREENSHOT, verify_evidence
+from ..report import ACTIONS_ID
+from ..review import ReviewError
+from . import views
+from .app import Console, guard
+
+MESSAGES = {"dikonfirmasi": "Temuan dikonfirmasi. Laporan PDF sekarang bisa diunduh.",
+            "ditolak": "Temuan ditolak."}
+ACTIONS = {**ACTIONS_ID, "download": "diunduh", "export": "diekspor", "watchlist_replaced": "daftar pantauan diganti"}
+
+
+def _console(request: Request) -> Console:
+    return request.app.state.console
+
+
+def _user(request: Request) -> str:
+    return request.state.identity.user.name
+
+
+def find(console: Console, fid: str) -> dict[str, Any]:
+    """The finding with exactly this id, else 404 (no prefixes, no paths)."""
+    if not views.valid_id(fid):
+        raise HTTPException(404)
+    hit = next((f for f in console.stores.findings.all() if f["id"] == fid), None)
+    if hit is None:
+        raise HTTPException(404)
+    return hit
+
+
+@guard("findings.view")
+def findings_page(request: Request) -> Response:
+    console = _console(request)
+    now = console.clock()
+    findings = console.stores.findings.all()
+    filters = views.Filters.from_query(request.query_params)
+    rows = [views.row(f, now) for f in views.filter_findings(findings, filters, now)]
+    return console.page(request, "findings.html.j2", rows=rows, filters=filters, total=len(findings),
+                        counts=views.status_counts(findings), status_id=views.STATUS_ID,
+                        choices=views.choices(findings, console.elections))
+
+
+def _history(console: Console, fid: str) -> tuple[list[dict], list[dict]]:
+    def show(entries):
+        return [{"seq": e.get("seq"), "time": e.get("time"), "actor": e.get("actor"),
+                 "action": ACTIONS.get(e.get("action"), e.get("action")),
+                 "note": (e.get("details") or {}).get("note") or ""} for e in entries]
+    return show(console.stores.custody.entries(fid)), show(console.stores.audit.entries(fid))
+
+
+@guard("findings.view")
+def finding_page(request: Request) -> Response:
+    console = _console(request)
+    finding = find(console, request.path_params["fid"])
+    fid = finding["id"]
+    console.stores.reviewer().show(fid, by=_user(request))  # audited: personal data was opened
+    ev = finding.get("evidence") if isinstance(finding.get("evidence"), dict) else {}
+    check = None
+    if "manifest_sha256" in ev:
+        check = verify_evidence(console.stores.layout["evidence"], console.stores.findings.all(), only=fid)
+    custody, audit = _history(console, fid)
+    return console.page(
+        request, "finding.html.j2", f=finding, row=views.row(finding, console.clock()),
+        parts=views.highlight(finding.get("text") or finding.get("excerpt") or "", finding.get("matches", [])),
+        reasons=views.reasons(finding.get("matches", [])), evidence=ev,
+        has_image=SCREENSHOT in (ev.get("artefacts") or {}), check=check, custody=custody, audit=audit,
+        elections=[console.elections.get(e, e) for e in finding.get("elections", [])],
+        message=MESSAGES.get(request.query_params.get("pesan", ""), ""),
+        error=request.query_params.get("galat", "")[:300])
+
+
+@guard("findings.view")
+def evidence_image(request: Request) -> Response:
+    console = _console(request)
+    finding = find(console, request.path_params["fid"])
+    fid = finding["id"]
+    art = ((finding.get("evidence") or {}).get("artefacts") or {}).get(SCREENSHOT)
+    path = console.stores.layout["evidence"] / fid / SCREENSHOT
+    if not art or not path.is_file():
+        raise HTTPException(404)
+    if sha256_file(path) != art.get("sha256"):
+        return console.page(request, "error.html.j2", status_code=409,
+                            message="Gambar bukti TIDAK UTUH (sidik SHA-256 berbeda): jalankan pantau evidence verify.")
+    console.stores.audit.append("viewed", finding_id=fid, actor=_user(request),
+                                details={"artefact": SCREENSHOT, "via": "web"})
+    return FileResponse(path, media_type="image/png", headers={"cache-control": "private, no-store"})
+
+
+@guard("findings.decide")
+async def decision_post(request: Request) -> Response:
+    console = _console(request)
+    finding = find(console, request.path_params["fid"])
+    form = await request.form()
+    choice = str(form.get("decision") or "")
+    note = str(form.get("note") or "").strip()[:2000]
+    force = form.get("force") == "1"
+    try:
+        await run_in_threadpool(decide, console.stores, finding["id"], choice, by=_user(request), note=note, force=force)
+    except ReviewError as exc:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/temuan/{finding['id']}?galat={quote(str(exc))}", status_code=303)
+    word = "dikonfirmasi" if choice in ("confirm", "confirmed") else "ditolak"
+    return RedirectResponse(f"/temuan/{finding['id']}?pesan={word}", status_code=303)
+
+
+@guard("findings.view")
+async def report_download(request: Request) -> Response:
+    console = _console(request)
+    finding = find(console, request.path_params["fid"])
+    fmt = request.path_params["fmt"]
+    if fmt not in ("pdf", "html"):
+        raise HTTPException(404)
+    report = await make_report(console.stores, finding, fmt, by=_user(request), out="web")
+    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    name = f"laporan-{finding['id']}.{fmt}"
+    return Response(report.data, media_type=media, headers={
+        "content-disposition": f'attachment; filename="{name}"', "cache-control": "private, no-store"})
+
+
+@guard("findings.view")
+def bundle_download(request: Request) -> Response:
+    console = _console(request)
+    finding = find(console, request.path_params["fid"])
+    data = evidence_bundle(console.stores, finding, by=_user(request))
+    return Response(data, media_type="application/zip", headers={
+        "content-disposition": f'attachment; filename="bukti-{finding["id"]}.zip"',
+        "cache-control": "private, no-store"})
+
+
+def routes() -> list[Route]:
+    from . import admin
+
+    return [
+        Route("/temuan", findings_page),
+        Route("/temuan/{fid}", finding_page),
+        Route("/temuan/{fid}/gambar", evidence_image),
+        Route("/temuan/{fid}/keputusan", decision_post, methods=["POST"]),
+        Route("/temuan/{fid}/laporan.{fmt}", report_download),
+        Route("/temuan/{fid}/bukti.zip", bundle_download),
+        *admin.routes(),
+    ]

@@ -1,0 +1,160 @@
+"""What the console's pages show, computed from stored findings (pure, no I/O).
+
+Filters of the *Temuan* list, the post text split into highlighted parts,
+and the rows of the finding table, in Indonesian and WITA.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from alerts.timeutil import deadline, fmt_wita, parse_iso
+
+from ..report import CATEGORY_ID, SEVERITY_ID
+
+STATUS_ID = {"new": "Belum ditinjau", "confirmed": "Dikonfirmasi", "dismissed": "Ditolak"}
+DEADLINE_ID = {"lewat": "Sudah lewat batas", "dekat": "Batas ≤ 2 hari"}
+NEAR = timedelta(days=2)
+ID_RE = re.compile(r"^[0-9a-f]{16}$")
+#: longest post text shown (a hostile page may send megabytes)
+MAX_TEXT = 20_000
+
+
+def valid_id(fid: str) -> bool:
+    return bool(ID_RE.match(fid or ""))
+
+
+def due(finding: dict[str, Any]) -> datetime | None:
+    first_seen = parse_iso(finding.get("first_seen"))
+    return parse_iso(finding.get("deadline")) or (deadline(first_seen) if first_seen else None)
+
+
+@dataclass
+class Filters:
+    status: str = ""
+    severity: str = ""
+    unit: str = ""
+    platform: str = ""
+    election: str = ""
+    batas: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> "Filters":
+        allowed = {"status": STATUS_ID, "severity": SEVERITY_ID, "batas": DEADLINE_ID}
+        values = {}
+        for name in cls.__dataclass_fields__:
+            value = str(query.get(name) or "").strip()[:200]
+            if name in allowed and value not in allowed[name]:
+                value = ""
+            values[name] = value
+        return cls(**values)
+
+    def active(self) -> bool:
+        return any(vars(self).values())
+
+    def match(self, f: dict[str, Any], now: datetime) -> bool:
+        if self.status and f.get("status", "new") != self.status:
+            return False
+        if self.severity and f.get("severity") != self.severity:
+            return False
+        if self.unit and f.get("person", {}).get("unit") != self.unit:
+            return False
+        if self.platform and f.get("platform") != self.platform:
+            return False
+        if self.election and self.election not in f.get("elections", []):
+            return False
+        if self.batas:
+            d = due(f)
+            if d is None or f.get("status", "new") != "new":
+                return False
+            if self.batas == "lewat" and not now > d:
+                return False
+            if self.batas == "dekat" and not (now <= d <= now + NEAR):
+                return False
+        return True
+
+
+def filter_findings(findings: list[dict[str, Any]], filters: Filters, now: datetime) -> list[dict[str, Any]]:
+    """Matching findings, earliest deadline first."""
+    hits = [f for f in findings if filters.match(f, now)]
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    return sorted(hits, key=lambda f: (due(f) or far, f["id"]))
+
+
+def status_counts(findings: list[dict[str, Any]]) -> dict[str, int]:
+    counts = {s: 0 for s in STATUS_ID}
+    for f in findings:
+        counts[f.get("status", "new")] = counts.get(f.get("status", "new"), 0) + 1
+    return counts
+
+
+def choices(findings: list[dict[str, Any]], election_names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    units = sorted({f.get("person", {}).get("unit", "") for f in findings} - {""})
+    platforms = sorted({f.get("platform", "") for f in findings} - {""})
+    elections = sorted({e for f in findings for e in f.get("elections", [])})
+    return {
+        "status": list(STATUS_ID.items()),
+        "severity": list(SEVERITY_ID.items()),
+        "unit": [(u, u) for u in units],
+        "platform": [(p, p) for p in platforms],
+        "election": [(e, election_names.get(e, e)) for e in elections],
+        "batas": list(DEADLINE_ID.items()),
+    }
+
+
+def row(f: dict[str, Any], now: datetime) -> dict[str, Any]:
+    d = due(f)
+    status = f.get("status", "new")
+    return {
+        "id": f["id"],
+        "person": f.get("person", {}).get("name", "-"),
+        "unit": f.get("person", {}).get("unit", "-"),
+        "platform": f.get("platform", "-"),
+        "severity": f.get("severity", ""),
+        "severity_id": SEVERITY_ID.get(f.get("severity"), f.get("severity")),
+        "status": status,
+        "status_id": STATUS_ID.get(status, status),
+        "first_seen": fmt_wita(f.get("first_seen")),
+        "deadline": fmt_wita(d),
+        "overdue": bool(d and now > d and status == "new"),
+        "near": bool(d and now <= d <= now + NEAR and status == "new"),
+        "deleted": bool(f.get("post_deleted_at")),
+        "terms": ", ".join(f.get("terms", [])),
+    }
+
+
+def highlight(text: str, matches: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any] | None]]:
+    """``text`` cut into (part, match or None); matched parts are the counted (non-neutral) matches.
+
+    Offsets come from the detector (positions in the original text); overlapping
+    or out-of-range spans are skipped rather than trusted.
+    """
+    text = (text or "")[:MAX_TEXT]
+    spans = []
+    for m in matches:
+        start, end = m.get("start"), m.get("end")
+        if m.get("category") == "neutral" or not isinstance(start, int) or not isinstance(end, int):
+            continue
+        if 0 <= start < end <= len(text):
+            spans.append((start, end, m))
+    parts: list[tuple[str, dict[str, Any] | None]] = []
+    pos = 0
+    for start, end, m in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if start < pos:
+            continue
+        if start > pos:
+            parts.append((text[pos:start], None))
+        label = {"term": m.get("term"), "category": CATEGORY_ID.get(m.get("category"), m.get("category")),
+                 "reason": m.get("reason") or ""}
+        parts.append((text[start:end], label))
+        pos = end
+    if pos < len(text):
+        parts.append((text[pos:], None))
+    return parts
+
+
+def reasons(matches: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{"term": m.get("term"), "category": CATEGORY_ID.get(m.get("category"), m.get("category")),
+             "reason": m.get("reason") or ""} for m in matches if m.get("category") != "neutral"]

@@ -1,0 +1,86 @@
+"""``pantau users ...``: the users file (argon2 hashes, 0600, no default user) and its commands."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+from scraper.cli import app
+
+
+@pytest.fixture
+def config_path(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\ndir = "data"\n[watchlists]\npaths = ["people/*.toml"]\n', encoding="utf-8")
+    return path
+
+
+def run(config_path, *args, stdin: str | None = None):
+    return CliRunner().invoke(app, ["--config", str(config_path), "users", *args], input=stdin)
+
+
+def test_add_list_passwd_disable_token(config_path):
+    users_file = config_path.parent / "data" / "users.json"
+    r = run(config_path, "list")
+    assert r.exit_code == 0 and "Belum ada pengguna" in r.output  # no default user
+    r = run(config_path, "add", "Ani", "--role", "admin", "--password-stdin", stdin="rahasia-ani-2024\n")
+    assert r.exit_code == 0, r.output
+    assert oct(os.stat(users_file).st_mode & 0o777) == "0o600"
+    text = users_file.read_text()
+    assert "rahasia-ani-2024" not in text and "$argon2id$" in text
+    assert run(config_path, "add", "ani", "--role", "reviewer", "--password-stdin",
+               stdin="rahasia-lain-2024\n").exit_code == 1
+    r = run(config_path, "add", "budi", "--role", "boss", "--password-stdin", stdin="rahasia-budi-2024\n")
+    assert r.exit_code == 1 and "peran 'boss' tidak dikenal" in r.output
+    r = run(config_path, "add", "budi", "--role", "reviewer", "--password-stdin", stdin="pendek\n")
+    assert r.exit_code == 1 and "minimal 10" in r.output
+    assert run(config_path, "add", "../x", "--role", "reviewer", "--password-stdin",
+               stdin="rahasia-budi-2024\n").exit_code == 1
+    run(config_path, "add", "budi", "--role", "reviewer", "--password-stdin", stdin="rahasia-budi-2024\n")
+    listed = json.loads(run(config_path, "list", "--json").output)
+    assert [(u["name"], u["role"], u["disabled"]) for u in listed] == [("ani", "admin", False),
+                                                                        ("budi", "reviewer", False)]
+
+    from scraper.web.users import UserStore
+
+    store = UserStore(users_file)
+    assert store.authenticate("budi", "rahasia-budi-2024").name == "budi"
+    before = store.get("budi").generation
+    assert run(config_path, "passwd", "budi", "--password-stdin", stdin="sandi-baru-2024\n").exit_code == 0
+    assert store.authenticate("budi", "rahasia-budi-2024") is None
+    assert store.authenticate("budi", "sandi-baru-2024") is not None
+    assert store.get("budi").generation == before + 1  # open sessions end
+
+    r = run(config_path, "token", "budi")
+    assert r.exit_code == 0
+    token = r.output.strip().splitlines()[-1]
+    assert token.startswith("pantau_") and token not in users_file.read_text()
+    assert store.by_token(token).name == "budi"
+    assert run(config_path, "disable", "budi").exit_code == 0
+    assert store.by_token(token) is None and store.authenticate("budi", "sandi-baru-2024") is None
+    assert "NONAKTIF" in run(config_path, "list").output
+    r = run(config_path, "passwd", "siapa", "--password-stdin", stdin="sandi-baru-2024\n")
+    assert r.exit_code == 1 and "tidak ada" in r.output
+
+
+def test_secret_key_is_made_once_and_private(tmp_path):
+    from scraper.web.auth import load_secret_key
+
+    path = tmp_path / "state" / "web-secret.key"
+    first = load_secret_key(path)
+    assert len(first) >= 32 and load_secret_key(path) == first
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+
+
+def test_roles_are_permission_sets():
+    from scraper.web.users import PERMISSIONS, ROLES, User
+
+    assert set().union(*ROLES.values()) <= set(PERMISSIONS)
+    reviewer = User(name="r", role="reviewer", password_hash="")
+    admin = User(name="a", role="admin", password_hash="")
+    assert reviewer.can("findings.decide") and not reviewer.can("watchlists.manage")
+    assert admin.can("watchlists.manage") and admin.can("users.manage")
+    admin.disabled = True
+    assert not admin.can("findings.view")
