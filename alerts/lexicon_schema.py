@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
@@ -13,10 +14,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: characters and pairs that only a regular expression would use in a term
+_REGEX_LIKE = re.compile(r"[\\^$|*{}\[\]]|\.[+?]|\)[+?]|\(\?")
+
+
 def _clean_terms(values: list[str]) -> list[str]:
     for value in values:
         if not value.strip():
             raise ValueError("empty term: remove it or write the word")
+        if _REGEX_LIKE.search(value):
+            raise ValueError(f"term {value!r} looks like a regular expression; terms are matched as "
+                             "plain words: write the words themselves (e.g. 'coblos nomor 2')")
     return values
 
 

@@ -243,18 +243,29 @@ def demo(
 def status(as_json: bool = typer.Option(False, "--json", help="Cetak sebagai JSON.")) -> None:
     """Keadaan daemon dari disk: siklus terakhir/berikutnya, kesehatan akun, outbox."""
     from .app import load_people
+    from .config import fallback_config
     from .status import build_status, format_status
 
-    config = get_config()
+    config: Optional[Config] = None
+    people: list = []
+    problems: list = []
+    config_invalid = False
     try:
+        config = load_config(STATE.config_path)
         people = load_people(config)
-    except ProblemsError:
-        people = []
-    result = build_status(config, people)
+    except ProblemsError as exc:  # still show what the daemon runs (the last good list)
+        problems = exc.problems
+        config_invalid = config is None
+        config = config or fallback_config(STATE.config_path)
+        if config is None:
+            get_config()  # prints the problems and exits 1
+    result = build_status(config, people, problems)
     if as_json:
         out_json(result)
     else:
-        typer.echo(format_status(result))
+        typer.echo(mask(format_status(result)))
+    if problems and config_invalid:
+        raise typer.Exit(1)
 
 
 @app.command()

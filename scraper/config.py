@@ -93,9 +93,30 @@ class BrowserSettings(_Section):
     args: list[str] = Field(default_factory=list)
 
 
+#: shortest interval between two fetches of one account (politeness, load)
+MIN_INTERVAL = 60.0
+#: environment variable lowering MIN_INTERVAL, for tests and demos only (e.g. "1s")
+ENV_MIN_INTERVAL = "PANTAU_MIN_INTERVAL"
+
+
+def _fetch_interval(value: str) -> str:
+    seconds = parse_duration(value)
+    floor = MIN_INTERVAL
+    if os.environ.get(ENV_MIN_INTERVAL):
+        floor = max(1.0, parse_duration(os.environ[ENV_MIN_INTERVAL]))
+    if seconds < floor:
+        raise ValueError(f"interval {value!r} is too short: an account would be fetched every "
+                         f"{seconds:g}s; use at least {floor:g}s (e.g. \"15m\", \"1h\")")
+    return value
+
+
+#: a fetch interval: a duration of at least :data:`MIN_INTERVAL`
+Interval = Annotated[str, AfterValidator(_fetch_interval)]
+
+
 class ScheduleSettings(_Section):
     #: default interval between two fetches of one account
-    interval: Duration = "1h"
+    interval: Interval = "1h"
     #: random delay added to each run so accounts do not all fire together
     jitter: Duration = "5m"
     #: hard time limit of one account's run (fetch, parse, store, evidence)
@@ -103,7 +124,7 @@ class ScheduleSettings(_Section):
     #: accounts processed at the same time
     concurrency: int = Field(4, ge=1, le=64)
     #: per-platform intervals, e.g. { telegram = "2h", mastodon = "15m" }
-    intervals: dict[str, Duration] = Field(default_factory=dict)
+    intervals: dict[str, Interval] = Field(default_factory=dict)
     #: how often the outbox is retried
     delivery_interval: Duration = "1m"
 
@@ -311,7 +332,22 @@ def check_config(path: Path) -> tuple[Config | None, list[Problem]]:
         return None, problems + validation_problems(exc, file)
     config.path = path.resolve()
     _anchor_paths(config)
+    problems += storage_problems(config, file)
     return (None if problems else config), problems
+
+
+def storage_problems(config: Config, file: str) -> list[Problem]:
+    """``[storage] dir`` must be a folder, or creatable (no file on its way)."""
+    target = config.storage_dir
+    for path in (target, *target.parents):
+        if not path.exists():
+            continue
+        if path.is_dir():
+            return []
+        what = "is a file" if path == target else f"cannot be created: {path} is a file"
+        return [Problem(file, "storage.dir", f"{target} {what}, not a folder; point [storage] dir "
+                                             f"at a folder (it is created if missing)")]
+    return []
 
 
 def _anchor_paths(config: Config) -> None:
@@ -319,6 +355,22 @@ def _anchor_paths(config: Config) -> None:
     templates = config.alerts.templates_dir
     if templates and not os.path.isabs(templates):
         config.alerts.templates_dir = str((config.base_dir / templates).resolve())
+
+
+def fallback_config(path: Path) -> Config | None:
+    """Only ``[storage] dir`` of an invalid config (defaults elsewhere), for ``pantau status``.
+
+    ``status`` must still show what the daemon does when a reload of a broken
+    config.toml was rejected. None when not even the storage folder is readable.
+    """
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        folder = raw.get("storage", {}).get("dir", "data")
+        config = Config(storage=StorageSettings(dir=folder))
+    except (OSError, ValueError, AttributeError, ValidationError):
+        return None
+    config.path = Path(path).resolve()
+    return config
 
 
 def load_config(path: Path | None = None) -> Config:

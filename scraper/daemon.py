@@ -35,7 +35,7 @@ from .config import Config, parse_hhmm
 from .models import Account, Person
 from .pipeline import AccountResult, process_account
 from .schedule import Scheduler
-from .status import PassTracker, record_daemon
+from .status import PassTracker, in_force, record_daemon, rejected
 from .systemd import notify, watchdog_interval
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,8 @@ class Daemon:
             self.scheduler.start()
             self._signature = self._watched_signature()
             record_daemon(config.storage_dir, state="running", pid=os.getpid(), started=utc_now(),
-                          stopped=None, next_cycle=self.scheduler.next_account_run(), accounts=len(self.people))
+                          stopped=None, next_cycle=self.scheduler.next_account_run(), accounts=len(self.people),
+                          in_force=in_force(people, utc_now()), reload_rejected=None)
             log.info("Pantau %s running: %d accounts of %d people", __version__, len(self.people),
                      len({p.nip for p, _ in self.people.values()}))
             notify("READY=1")
@@ -267,10 +268,12 @@ class Daemon:
                 log.error("reload rejected: %s", problem)
             log.error("reload rejected (%d problem(s)); the last good configuration keeps running",
                       len(exc.problems))
+            self._record_reload(rejected(exc.problems, utc_now()))
             return False
         except Exception as exc:
             log.error("reload rejected: %s: %s; the last good configuration keeps running",
                       type(exc).__name__, exc)
+            self._record_reload(rejected([f"{type(exc).__name__}: {exc}"], utc_now()))
             return False
         old = self.config
         assert old is not None
@@ -290,8 +293,17 @@ class Daemon:
         self._apply_people(people)
         self._schedule_housekeeping()
         log.info("reloaded: %d accounts of %d people", len(self.people), len(people))
+        self._record_reload(None, in_force=in_force(people, utc_now()), accounts=len(self.people))
         self._notify_status()
         return True
+
+    def _record_reload(self, rejection: dict | None, **fields: Any) -> None:
+        """state.json: the rejected reload (or None after a good one) for ``pantau status``."""
+        assert self.config is not None
+        try:
+            record_daemon(self.config.storage_dir, reload_rejected=rejection, **fields)
+        except OSError as exc:
+            log.error("cannot write state.json: %s", exc)
 
     def _apply_people(self, people: list[Person]) -> None:
         assert self.config is not None

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from alerts.secrets import mask
 from alerts.timeutil import fmt_wita, iso, utc_now
 
 from . import __version__
@@ -69,7 +70,9 @@ class PassTracker:
     started: datetime | None = None
     waiting: set[str] = field(default_factory=set)
     figures: dict[str, int] = field(default_factory=dict)
-    errors: list[dict[str, str]] = field(default_factory=list)
+    #: per account of this pass: did its latest run succeed, and its latest error
+    outcome: dict[str, bool] = field(default_factory=dict)
+    errors: dict[str, dict[str, str]] = field(default_factory=dict)
     results: int = 0
 
     def set_keys(self, keys: set[str]) -> None:
@@ -80,31 +83,60 @@ class PassTracker:
 
     def _begin(self, now: datetime) -> None:
         self.started, self.waiting, self.results = now, set(self.keys), 0
-        self.figures = {"fetched": 0, "failed": 0, "alerts_sent": 0, **{k: 0 for k in _FIGURES}}
-        self.errors = []
+        self.figures = {"alerts_sent": 0, **{k: 0 for k in _FIGURES}}
+        self.outcome, self.errors = {}, {}
 
     def add(self, key: str, result: Any, now: datetime) -> dict[str, Any] | None:
-        """Count one account run; the finished pass (same shape as ``last_cycle``) or None."""
+        """Count one account run; the finished pass (same shape as ``last_cycle``) or None.
+
+        ``accounts``, ``fetched`` and ``failed`` count accounts (by their latest
+        run in the pass), not runs: an account on a short interval runs several
+        times while a slow one runs once. ``runs`` is the number of runs.
+        """
         if self.started is None:
             self._begin(now)
         self.results += 1
         ok = bool(getattr(result, "ok", True))
-        self.figures["fetched" if ok else "failed"] += 1
+        self.outcome[key] = ok
         for name in _FIGURES:
             self.figures[name] += int(getattr(result, name, 0) or 0)
-        if not ok and len(self.errors) < MAX_ERRORS:
-            self.errors.append(result.to_error())
+        if ok:
+            self.errors.pop(key, None)
+        elif key in self.errors or len(self.errors) < MAX_ERRORS:
+            self.errors[key] = result.to_error()
         self.waiting.discard(key)
         if self.waiting:
             return None
-        done = {"started": iso(self.started), "finished": iso(now), "accounts": self.results,
-                **self.figures, "errors": list(self.errors)}
+        fetched = sum(self.outcome.values())
+        done = {"started": iso(self.started), "finished": iso(now), "accounts": len(self.outcome),
+                "fetched": fetched, "failed": len(self.outcome) - fetched, "runs": self.results,
+                **self.figures, "errors": list(self.errors.values())}
         self._begin(now)
         return done
 
     def sent(self, count: int) -> None:
         if self.started is not None:
             self.figures["alerts_sent"] += count
+
+
+#: rejected-reload problems kept in state.json
+MAX_REJECTED = 20
+
+
+def in_force(people: list[Any], now: datetime) -> dict[str, Any]:
+    """The list the daemon watches, for state.json (``status`` shows it, not the files)."""
+    names = {a.key: [p.name, a.platform, a.url] for p in people for a in p.accounts}
+    return {"loaded": iso(now), "accounts": len(names), "people": len({p.nip or p.name for p in people}),
+            "names": names}
+
+
+def rejected(problems: list[Any], now: datetime) -> dict[str, Any]:
+    """A rejected reload, for state.json: when, and why (file, entry, message)."""
+    items = []
+    for p in problems[:MAX_REJECTED]:
+        items.append({"file": str(getattr(p, "file", "")), "where": mask(str(getattr(p, "entry", ""))),
+                      "message": mask(str(getattr(p, "message", p)))})
+    return {"at": iso(now), "count": len(problems), "problems": items}
 
 
 def _alive(pid: int | None) -> bool:
@@ -119,21 +151,37 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-def build_status(config: Any, people: list[Any] | None = None) -> dict[str, Any]:
-    """Everything ``pantau status`` shows, from the files on disk only."""
+def build_status(config: Any, people: list[Any] | None = None,
+                 disk_problems: list[Any] | None = None) -> dict[str, Any]:
+    """Everything ``pantau status`` shows, from the files on disk only.
+
+    While the daemon runs, the account list is the one it recorded as in force
+    (a rejected reload does not change it); otherwise ``people`` as loaded from
+    the files now. ``disk_problems``: why the files could not be loaded.
+    """
     from alerts.outbox import Outbox
 
     from .health import HealthBook
 
     layout = storage_layout(config.storage_dir)
     state = read_state(layout["state"])
+    running = bool(state.get("state") == "running" and _alive(state.get("pid")))
     book = HealthBook(layout["health"], threshold=config.health.failure_threshold)
     names: dict[str, tuple[str, str, str]] = {}
-    for person in people or []:
-        for account in person.accounts:
-            names[account.key] = (person.name, account.platform, account.url)
+    force = state.get("in_force") if running else None
+    if isinstance(force, dict) and isinstance(force.get("names"), dict):
+        names = {k: tuple(v) for k, v in force["names"].items()}
+        watched = int(force.get("accounts", len(names)))
+    else:
+        force = None
+        for person in people or []:
+            for account in person.accounts:
+                names[account.key] = (person.name, account.platform, account.url)
+        watched = len(names)
     accounts = []
     for h in book.all():
+        if names and h.key not in names:
+            continue  # an account no longer watched
         data = h.to_json()
         name, platform, url = names.get(h.key, ("", "", ""))
         data.update({"person": name, "platform": platform, "url": url})
@@ -147,7 +195,7 @@ def build_status(config: Any, people: list[Any] | None = None) -> dict[str, Any]
     return {
         "version": __version__,
         "daemon": {
-            "running": bool(state.get("state") == "running" and _alive(pid)),
+            "running": running,
             "pid": pid,
             "started": state.get("started"),
             "state": state.get("state", "never started"),
@@ -156,7 +204,11 @@ def build_status(config: Any, people: list[Any] | None = None) -> dict[str, Any]
         "next_cycle": state.get("next_cycle"),
         "accounts": accounts,
         "accounts_by_health": _by_health(accounts),
-        "watched_accounts": sum(len(p.accounts) for p in people or []),
+        "watched_accounts": watched,
+        "list_source": "daemon" if force else "files",
+        "list_loaded": force.get("loaded") if force else None,
+        "reload_rejected": state.get("reload_rejected") if running else None,
+        "files_invalid": [str(p) for p in disk_problems or []][:MAX_REJECTED],
         "outbox": outbox,
     }
 
@@ -185,6 +237,7 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append(f"Outbox: tidak terbaca ({ob['error']})")
     else:
         lines.append(f"Outbox: {ob.get('pending', 0)} menunggu, {ob.get('dead', 0)} gagal permanen")
+    lines += _list_lines(status)
     lines.append(f"Akun dipantau: {status.get('watched_accounts', 0)}; kesehatan: "
                  + (", ".join(f"{k} {v}" for k, v in sorted(status['accounts_by_health'].items())) or "belum ada data"))
     for a in status["accounts"]:
@@ -192,3 +245,21 @@ def format_status(status: dict[str, Any]) -> str:
             lines.append(f"  BERMASALAH {a.get('person') or '?'} {a.get('platform')} {a.get('url') or a.get('key')}: "
                          f"{a.get('state')} sejak {fmt_wita(a.get('since'))} ({a.get('failures')}x): {a.get('reason')}")
     return "\n".join(lines)
+
+
+def _list_lines(status: dict[str, Any]) -> list[str]:
+    """Which list is in force, and a rejected reload with its reasons."""
+    lines = []
+    if status.get("list_source") == "daemon":
+        lines.append(f"Daftar yang berlaku: yang dimuat daemon {fmt_wita(status.get('list_loaded'))}")
+    rejected = status.get("reload_rejected")
+    if rejected:
+        lines.append(f"PERUBAHAN DITOLAK {fmt_wita(rejected.get('at'))}: berkas baru tidak dipakai; "
+                     f"daftar dan konfigurasi terakhir yang valid tetap berjalan. "
+                     f"{rejected.get('count', 0)} masalah (perbaiki lalu simpan lagi):")
+        for p in rejected.get("problems", []):
+            lines.append(f"  - {p.get('file')}: {p.get('where')}: {p.get('message')}")
+    elif status.get("files_invalid"):
+        lines.append("Berkas konfigurasi/daftar pantau tidak valid (jalankan `pantau check`):")
+        lines += [f"  - {p}" for p in status["files_invalid"]]
+    return lines

@@ -87,3 +87,68 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path):
     config = load_config(cfg)
     assert config.storage_dir == (tmp_path / "sub" / "state").resolve()
     assert config.watchlist_files() == [tmp_path / "sub" / "wl" / "a.toml"]
+
+
+# -- issue 11 item 12: config that passed check and then misbehaved -------------
+def _cfg(tmp_path: Path, extra: str) -> Path:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[lexicon]\npaths = ["{REPO}/watchlists/lexicon/*.toml"]\n[watchlists]\npaths = []\n'
+                   + extra, encoding="utf-8")
+    return cfg
+
+
+@pytest.mark.parametrize("extra, entry", [
+    ('[schedule]\ninterval = "0s"\n', "schedule.interval"),
+    ('[schedule]\ninterval = "30s"\n', "schedule.interval"),
+    ('[schedule]\nintervals = { mastodon = "1s" }\n', "schedule.intervals.mastodon"),
+])
+def test_check_rejects_an_interval_below_one_minute(tmp_path, monkeypatch, extra, entry):
+    from scraper.app import check_everything
+
+    monkeypatch.delenv("PANTAU_MIN_INTERVAL", raising=False)
+    problems = check_everything(_cfg(tmp_path, extra))
+    assert [p.entry for p in problems] == [entry]
+    assert "too short" in problems[0].message and "60s" in problems[0].message
+
+
+def test_one_minute_interval_is_fine(tmp_path, monkeypatch):
+    from scraper.app import check_everything
+
+    monkeypatch.delenv("PANTAU_MIN_INTERVAL", raising=False)
+    assert check_everything(_cfg(tmp_path, '[schedule]\ninterval = "1m"\n')) == []
+
+
+@pytest.mark.parametrize("layout", ["file", "under-a-file"])
+def test_storage_dir_that_is_a_file_is_a_clear_problem(tmp_path, layout):
+    from typer.testing import CliRunner
+
+    from scraper.cli import app
+
+    (tmp_path / "data").write_text("bukan folder")
+    folder = "data" if layout == "file" else "data/pantau"
+    cfg = _cfg(tmp_path, f'[storage]\ndir = "{folder}"\n')
+    _config, problems = check_config(cfg)
+    assert [p.entry for p in problems] == ["storage.dir"]
+    assert "is a file" in problems[0].message or "a file" in problems[0].message
+    runner = CliRunner()
+    for args in (["check"], ["once", "--json"], ["alerts", "pending"]):
+        result = runner.invoke(app, ["--config", str(cfg), *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert "storage.dir" in result.output and "Traceback" not in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), args
+
+
+def test_check_rejects_lexicon_terms_that_look_like_regular_expressions(tmp_path):
+    from scraper.app import check_everything
+
+    lex = tmp_path / "lex"
+    lex.mkdir()
+    (lex / "frasa.toml").write_text('kind = "phrases"\ncalls = ["coblos", "(.*)+$"]\n'
+                                    'support = ["dukung [0-9]+"]\n', encoding="utf-8")
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[lexicon]\npaths = ["{lex}/*.toml"]\n[watchlists]\npaths = []\n', encoding="utf-8")
+    problems = check_everything(cfg)
+    assert {p.file for p in problems} == {str(lex / "frasa.toml")}
+    assert {p.entry for p in problems} == {"calls", "support"}
+    assert all("regular expression" in p.message for p in problems)
+    assert any("(.*)+$" in p.message for p in problems)

@@ -181,7 +181,9 @@ def test_sighup_picks_up_a_watchlist_change(tmp_path, notify_socket, procs):
         site.stop()
 
 
-def test_broken_files_are_rejected_and_the_last_good_list_keeps_running(tmp_path, notify_socket, procs):
+def test_broken_files_are_rejected_and_the_last_good_list_keeps_running(tmp_path, notify_socket, procs,
+                                                                         monkeypatch):
+    monkeypatch.setenv("PANTAU_MIN_INTERVAL", "1s")  # a 2 s interval (below the 1 min floor of check)
     site = _site(["tetap", "tambahan"])
     try:
         cfg = write_config(tmp_path, interval="2s", jitter="1s")
@@ -202,6 +204,17 @@ def test_broken_files_are_rejected_and_the_last_good_list_keeps_running(tmp_path
         before = site.hits("tetap")
         assert wait_until(lambda: site.hits("tetap") >= before + 2, 10), "the old list stopped running"
         assert proc.poll() is None
+        # status shows the list in force and the rejection with its reasons (issue 11 item 11)
+        out = pantau_cli(cfg, "status", "--json")
+        assert out.returncode == 0, out.stderr
+        status = json.loads(out.stdout)
+        assert status["watched_accounts"] == 1 and status["list_source"] == "daemon"
+        rejection = status["reload_rejected"]
+        assert rejection and rejection["count"] >= 1
+        assert all(p["file"] == str(wl) for p in rejection["problems"])
+        assert any("Rusak" in p["where"] and "nip" in p["where"] for p in rejection["problems"])
+        text = pantau_cli(cfg, "status").stdout
+        assert "Akun dipantau: 1" in text and "PERUBAHAN DITOLAK" in text and str(wl) in text
 
         # a broken config.toml, with SIGHUP
         good_cfg = cfg.read_text()
@@ -213,6 +226,12 @@ def test_broken_files_are_rejected_and_the_last_good_list_keeps_running(tmp_path
         before = site.hits("tetap")
         assert wait_until(lambda: site.hits("tetap") >= before + 1, 10)
         assert proc.poll() is None
+        out = pantau_cli(cfg, "status", "--json")  # config.toml itself is broken: exit 1, still shown
+        assert out.returncode == 1
+        status = json.loads(out.stdout)
+        assert status["watched_accounts"] == 1
+        assert any(p["file"] == str(cfg) and "concurrency" in p["where"]
+                   for p in status["reload_rejected"]["problems"])
 
         # both fixed, and a person added: picked up without a signal
         cfg.write_text(good_cfg, encoding="utf-8")
@@ -220,6 +239,8 @@ def test_broken_files_are_rejected_and_the_last_good_list_keeps_running(tmp_path
                              ("Intan (fiktif)", [("rss", "tambahan")])], site.base_url)
         assert wait_until(lambda: site.hits("tambahan") >= 1, 15), log.read_text()[mark:]
         assert "reloaded: 2 accounts of 2 people" in log.read_text()
+        status = json.loads(pantau_cli(cfg, "status", "--json").stdout)
+        assert status["reload_rejected"] is None and status["watched_accounts"] == 2
         assert stop(proc) == 0
     finally:
         site.stop()
