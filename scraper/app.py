@@ -15,6 +15,7 @@ from alerts.detect import DEFAULT_THRESHOLDS, Detector, Thresholds
 from alerts.lexicon import check_lexicon, load_lexicon
 from alerts.outbox import Outbox
 from alerts.problems import Problem
+from alerts.render import Renderer
 from alerts.timeutil import parse_duration
 
 from . import __version__
@@ -27,6 +28,11 @@ from .store import FindingStore, PostStore, prepare_storage
 from .watchlist import check_watchlists, load_watchlists
 
 log = logging.getLogger(__name__)
+
+
+def alert_renderer(config: Config) -> Renderer:
+    """The alert renderer: staff templates, and links to ``[web] base_url`` when set."""
+    return Renderer(config.alerts.templates_dir, base_url=config.web.base_url)
 
 
 def thresholds(config: Config) -> Thresholds:
@@ -135,7 +141,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         posts=PostStore(layout["root"]),
         findings=FindingStore(layout["findings"]),
         detector=build_detector(config),
-        outbox=Outbox(layout["outbox"], config.alerts),
+        outbox=Outbox(layout["outbox"], config.alerts, renderer=alert_renderer(config)),
         health=HealthBook(layout["health"], threshold=config.health.failure_threshold),
         http=http,
         browser=chromium,

@@ -357,9 +357,11 @@ async def _login(config: Config, platform: str, url: str) -> Path:
 def _outbox(config: Config):
     from alerts.outbox import Outbox
 
+    from .app import alert_renderer
     from .store import prepare_storage
 
-    return Outbox(prepare_storage(config.storage_dir)["outbox"], config.alerts)
+    return Outbox(prepare_storage(config.storage_dir)["outbox"], config.alerts,
+                  renderer=alert_renderer(config))
 
 
 @alerts_app.command("test")

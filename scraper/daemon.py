@@ -30,7 +30,7 @@ from alerts.problems import ProblemsError
 from alerts.timeutil import iso, parse_duration, utc_now
 
 from . import __version__
-from .app import build_detector, load_checked, open_runtime
+from .app import alert_renderer, build_detector, load_checked, open_runtime
 from .config import Config, parse_hhmm
 from .models import Account, Person
 from .pipeline import AccountResult, process_account
@@ -285,7 +285,8 @@ class Daemon:
         if config.alerts != old.alerts:
             from alerts.outbox import Outbox
 
-            services.outbox = Outbox(Path(old.storage_dir) / "outbox", config.alerts)
+            services.outbox = Outbox(Path(old.storage_dir) / "outbox", config.alerts,
+                                     renderer=alert_renderer(config))
         config.storage = old.storage  # see the warning above
         config.browser = old.browser
         self.config = config
