@@ -176,29 +176,41 @@ def evidence_verify(
     raise typer.Exit(0 if report.ok else 1)
 
 
+REPORT_FORMATS = ("html", "pdf", "docx")
+
+
 def report_cmd(
     finding_id: str = typer.Argument(..., help="ID temuan."),
-    fmt: str = typer.Option("html", "--format", help="html atau pdf."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Berkas hasil (default: laporan-ID.html/pdf)."),
-    by: str = typer.Option("", "--by", help="Nama petugas pembuat laporan (default: nama login)."),
+    fmt: str = typer.Option("html", "--format", help="html, pdf, atau docx (dapat diubah di Word/LibreOffice)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Berkas hasil (default: laporan-ID.html/pdf/docx)."),
+    by: str = typer.Option("", "--by", help="Nama petugas penanda tangan (default: peninjau temuan)."),
+    role: str = typer.Option("", "--role", help="Jabatan penanda tangan (default: Petugas Pengawas)."),
+    force: bool = typer.Option(False, "--force",
+                               help="Buat juga untuk temuan yang belum ditinjau atau ditolak (dengan tanda DRAF)."),
 ) -> None:
-    """Buat laporan temuan (bahasa Indonesia) untuk rekomendasi, HTML atau PDF."""
+    """Buat laporan temuan (bahasa Indonesia) untuk rekomendasi: HTML, PDF, atau DOCX."""
     from alerts.timeutil import utc_now
 
     from .evidence import custody_log, verify_evidence
-    from .report import render_html, report_context
-    from .review import _actor, audit_log, resolve_id
+    from .report import banner_for, render_html, report_context
+    from .review import STATUS_ID, _actor, audit_log, resolve_id
     from .store import FindingStore, storage_layout
 
     cli = _cli()
     fmt = fmt.lower().strip()
-    if fmt not in ("html", "pdf"):
-        raise cli.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih html atau pdf", 2)
+    if fmt not in REPORT_FORMATS:
+        raise cli.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih html, pdf, atau docx", 2)
     config = cli.get_config()
     layout = storage_layout(config.storage_dir)
     store = FindingStore(layout["findings"])
     finding = resolve_id(store, finding_id)
     fid = finding["id"]
+    status = str(finding.get("status") or "new")
+    if banner_for(finding) and not force:
+        hint = (f"konfirmasi dulu: pantau findings confirm {fid[:8]} --by \"NAMA\"" if status == "new"
+                else "temuan yang ditolak bukan dasar rekomendasi")
+        raise cli.fail(f"Gagal: temuan {fid[:8]} berstatus {STATUS_ID.get(status, status)}; {hint}. "
+                       "Tambahkan --force untuk membuat draf bertanda peringatan.")
     out = out or Path(f"laporan-{fid}.{fmt}")
     custody = custody_log(layout["evidence"])
     has_evidence = isinstance(finding.get("evidence"), dict) and "manifest_sha256" in finding["evidence"]
@@ -208,10 +220,15 @@ def report_cmd(
         ok, problems = check.ok, check.lines()
     context = report_context(finding, config.report, evidence_dir=layout["evidence"] / fid,
                              custody_entries=list(custody.entries(fid)), evidence_ok=ok,
-                             evidence_problems=problems, now=utc_now(), election_names=_election_names(config))
+                             evidence_problems=problems, now=utc_now(), election_names=_election_names(config),
+                             signer=by, signer_role=role)
     html = render_html(context)
     if fmt == "html":
         atomic_write_bytes(out, html.encode("utf-8"))
+    elif fmt == "docx":
+        from .report_docx import render_docx
+
+        atomic_write_bytes(out, render_docx(context))
     else:
         try:
             asyncio.run(_pdf(config, html, out))
@@ -224,6 +241,8 @@ def report_cmd(
         custody.append("report", finding_id=fid, actor=actor, details=details,
                        artefacts={"manifest.json": finding["evidence"]["manifest_sha256"]})
     typer.echo(f"Laporan temuan {fid} ditulis ke {out}")
+    if context["banner"]:
+        typer.echo(f"PERINGATAN: {context['banner']}", err=True)
     if ok is False:
         typer.echo("PERINGATAN: bukti temuan ini TIDAK UTUH; lihat `pantau evidence verify "
                    f"{fid}` sebelum laporan dipakai.", err=True)

@@ -154,8 +154,8 @@ def card_html(*, platform: str, author: str, account_url: str, published: dateti
 def framed_html(element_png: bytes, stamp: Stamp) -> str:
     """The page's own rendering of the post (a PNG) above the stamped footer."""
     data = base64.b64encode(element_png).decode("ascii")
-    img = (f'<img src="data:image/png;base64,{data}" alt="unggahan" '
-           f'style="display:block;width:{WIDTH}px;height:auto">')
+    img = (f'<div style="padding:12px;background:#ffffff"><img src="data:image/png;base64,{data}" '
+           f'alt="unggahan" style="display:block;width:{WIDTH - 26}px;height:auto;border:1px solid #d0d7de"></div>')
     return _page(img + _footer(stamp))
 
 

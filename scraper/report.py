@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from alerts.render import safe_url
+from alerts.render import KATEGORI, safe_url
 from alerts.timeutil import deadline, fmt_wita, parse_iso
 
 from .custody import sha256_file
@@ -28,9 +28,6 @@ ACTIONS_ID = {"captured": "bukti diambil", "verified": "bukti diperiksa", "confi
               "viewed": "dilihat", "repaired": "log diperbaiki"}
 STATUS_ID = {"new": "Belum ditinjau", "confirmed": "Dikonfirmasi", "dismissed": "Ditolak"}
 SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
-CATEGORY_ID = {"call": "ajakan", "candidate": "calon", "party": "partai", "gesture": "gestur",
-               "slogan": "slogan", "hashtag": "tagar", "number": "nomor urut",
-               "pair": "pasangan calon"}
 
 
 def _env() -> Environment:
@@ -41,11 +38,31 @@ def _env() -> Environment:
     return env
 
 
+#: why a report may not go to the authority as it is (the banner; ``report`` refuses without --force)
+BANNERS = {
+    "new": "DRAF: TEMUAN BELUM DITINJAU. Laporan ini belum boleh dikirim ke instansi; "
+           "tinjau dan konfirmasi temuan terlebih dahulu.",
+    "dismissed": "TEMUAN INI DITOLAK oleh petugas peninjau. Laporan ini bukan rekomendasi dan "
+                 "tidak untuk dikirim ke instansi.",
+}
+
+
+def banner_for(finding: dict[str, Any]) -> str | None:
+    """The warning a report of ``finding`` must carry (None for a confirmed finding)."""
+    return BANNERS.get(str(finding.get("status") or "new"), None)
+
+
 def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path,
                    custody_entries: Iterable[dict[str, Any]], evidence_ok: bool | None,
                    evidence_problems: list[str], now: datetime,
-                   election_names: dict[str, str] | None = None) -> dict[str, Any]:
-    """Everything the template shows; no I/O except reading the screenshot to embed it."""
+                   election_names: dict[str, str] | None = None, signer: str = "",
+                   signer_role: str = "") -> dict[str, Any]:
+    """Everything the template shows; no I/O except reading the screenshot to embed it.
+
+    ``signer`` (default: the reviewer who decided) and ``signer_role`` go under
+    the signature line; custody rows are numbered 1..n for this finding (the
+    log's own sequence number is kept as a reference).
+    """
     names = election_names or {}
     first_seen = parse_iso(finding.get("first_seen"))
     due = parse_iso(finding.get("deadline")) or (deadline(first_seen) if first_seen else None)
@@ -57,7 +74,7 @@ def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path
     shot_path = Path(evidence_dir) / SCREENSHOT
     if shot and shot_path.is_file() and sha256_file(shot_path) == shot["sha256"]:
         screenshot_uri = "data:image/png;base64," + base64.b64encode(shot_path.read_bytes()).decode("ascii")
-    reasons = [{"term": m.get("term"), "category": CATEGORY_ID.get(m.get("category"), m.get("category")),
+    reasons = [{"term": m.get("term"), "category": KATEGORI.get(m.get("category"), m.get("category")),
                 "reason": m.get("reason") or ""}
                for m in finding.get("matches", []) if m.get("category") != "neutral"]
     return {
@@ -82,9 +99,12 @@ def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path
         "screenshot_uri": screenshot_uri,
         "evidence_ok": evidence_ok,
         "evidence_problems": evidence_problems,
-        "custody": [{"seq": e.get("seq"), "time": fmt_wita(e.get("time")),
+        "custody": [{"no": no, "seq": e.get("seq"), "time": fmt_wita(e.get("time")),
                      "action": ACTIONS_ID.get(e.get("action"), e.get("action")), "actor": e.get("actor"),
-                     "hash": e.get("hash", "")} for e in custody_entries],
+                     "hash": e.get("hash", "")} for no, e in enumerate(custody_entries, 1)],
+        "banner": banner_for(finding),
+        "signer": signer or finding.get("reviewed_by") or "",
+        "signer_role": signer_role or "Petugas Pengawas",
         "reviews": [{"action": STATUS_ID.get(r.get("action"), r.get("action")), "by": r.get("by"),
                      "at": fmt_wita(r.get("at")), "note": r.get("note") or "", "forced": r.get("forced", False)}
                     for r in finding.get("review", [])],

@@ -94,15 +94,15 @@ def test_report_flags_altered_evidence_and_rejects_unknown_format(world, tmp_pat
     try:
         shot.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
         out = tmp_path / "r.html"
-        result = _cli(base, "report", other["id"], "--out", str(out))
+        result = _cli(base, "report", other["id"], "--out", str(out), "--force")
         assert result.exit_code == 0
         html = out.read_text(encoding="utf-8")
         assert "TIDAK UTUH" in html and "screenshot.png" in html
         assert "data:image/png" not in html  # an altered screenshot is not shown as evidence
     finally:
         shot.write_bytes(original)
-    bad = _cli(base, "report", other["id"], "--format", "docx")
-    assert bad.exit_code == 2 and "html atau pdf" in bad.output
+    bad = _cli(base, "report", other["id"], "--format", "odt")
+    assert bad.exit_code == 2 and "html, pdf, atau docx" in bad.output
 
 
 def test_report_links_only_http_and_post_html_escaped(world):
@@ -119,3 +119,56 @@ def test_report_links_only_http_and_post_html_escaped(world):
     assert all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
     assert "javascript:alert(document.cookie)" in html  # shown as text, not as a link
     assert '<img src="http://127.0.0.1:9' not in html and "&lt;img src=" in html
+
+
+def test_signature_names_the_reviewer_and_role_and_custody_is_numbered_per_finding(world, tmp_path):
+    base, config, store, finding = world
+    out = tmp_path / "r.html"
+    result = _cli(base, "report", finding["id"][:8], "--out", str(out), "--role", "Kepala Divisi Penanganan")
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    sign = html[html.index('class="sign"'):]
+    assert "<u>Rina Marlina</u>" in sign and "Kepala Divisi Penanganan" in sign  # the reviewer, by default
+    assert "BELUM DITINJAU" not in html and "DITOLAK oleh" not in html
+    import re
+    custody = html[html.index("log custody)</h2>"):html.index("Hasil tinjauan petugas")]
+    numbers = re.findall(r"<tr><td>(\d+)</td>", custody)
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)] and len(numbers) >= 2, numbers
+    other = _cli(base, "report", finding["id"][:8], "--out", str(out), "--by", "Andi Wijaya")
+    assert other.exit_code == 0 and "<u>Andi Wijaya</u>" in out.read_text(encoding="utf-8")
+
+
+def test_unreviewed_or_dismissed_finding_refused_without_force_and_bannered_with(world, tmp_path):
+    base, config, store, finding = world
+    fresh = finding_for(store, "104")
+    assert fresh["status"] == "new"
+    out = tmp_path / "draf.html"
+    refused = _cli(base, "report", fresh["id"][:8], "--out", str(out))
+    assert refused.exit_code == 1 and not out.exists()
+    assert "belum ditinjau" in refused.output.lower() or "baru" in refused.output and "--force" in refused.output
+    forced = _cli(base, "report", fresh["id"][:8], "--out", str(out), "--force")
+    assert forced.exit_code == 0, forced.output
+    html = out.read_text(encoding="utf-8")
+    assert 'class="banner">DRAF: TEMUAN BELUM DITINJAU' in html
+    doc = dict(fresh, status="dismissed")
+    layout = storage_layout(config.storage_dir)
+    ctx = report_context(doc, config.report, evidence_dir=layout["evidence"] / doc["id"], custody_entries=[],
+                         evidence_ok=True, evidence_problems=[], now=utc_now())
+    assert "TEMUAN INI DITOLAK" in render_html(ctx)
+
+
+def test_docx_export_is_editable_and_holds_the_same_data(world, tmp_path):
+    import docx
+
+    base, config, store, finding = world
+    out = tmp_path / "laporan.docx"
+    result = _cli(base, "report", finding["id"][:8], "--format", "docx", "--out", str(out),
+                  "--role", "Koordinator Divisi")
+    assert result.exit_code == 0, result.output
+    document = docx.Document(str(out))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    _must_hold(text + "\n" + cells, finding)
+    assert "Data pelapor dan hasil klarifikasi (diisi petugas)" in text and "Nama pelapor" in cells
+    assert "Rina Marlina" in text and "Koordinator Divisi" in text
+    assert len(document.inline_shapes) == 1  # the screenshot

@@ -76,12 +76,14 @@ class Inbox:
         self._lock = threading.Lock()
         folder.mkdir(parents=True, exist_ok=True)
 
-    def add(self, channel: str, subject: str, body: str, raw: bytes) -> None:
+    def add(self, channel: str, subject: str, body: str, raw: bytes, html: str = "") -> None:
         with self._lock:
             n = len(self.items) + 1
             self.items.append((channel, subject, body))
             ext = "eml" if channel == "email" else "json"
             (self.folder / f"{n:03d}-{channel}.{ext}").write_bytes(raw)
+            if html:  # the email as a mail client shows it (inline image included)
+                (self.folder / f"{n:03d}-{channel}.html").write_text(html, encoding="utf-8")
         lines = [line for line in body.strip().splitlines() if line.strip()]
         self.echo(f"\n┌─ [{channel.upper()}] {subject}\n" + "\n".join("│ " + line for line in lines[:14])
                   + ("\n│ …" if len(lines) > 14 else "") + "\n└─")
@@ -99,12 +101,60 @@ def _start_smtp(inbox: Inbox, port: int) -> Any:
             msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
             part = msg.get_body(preferencelist=("plain", "html"))
             body = part.get_content() if part is not None else ""
-            inbox.add("email", str(msg.get("Subject", "")), body, envelope.content)
+            inbox.add("email", str(msg.get("Subject", "")), body, envelope.content, _viewable_html(msg))
             return "250 OK"
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
     return controller
+
+
+def _viewable_html(msg: Any) -> str:
+    """The email's HTML part with its ``cid:`` images made data: URIs (opens in any browser)."""
+    import base64
+
+    part = msg.get_body(preferencelist=("html",))
+    if part is None:
+        return ""
+    html = part.get_content()
+    for sub in msg.walk():
+        cid = (sub.get("Content-ID") or "").strip("<>")
+        if cid and f"cid:{cid}" in html:
+            data = base64.b64encode(sub.get_payload(decode=True)).decode("ascii")
+            html = html.replace(f"cid:{cid}", f"data:{sub.get_content_type()};base64,{data}")
+    return html
+
+
+def _show_pages(workdir: Path, echo: Callable[[str], None]) -> None:
+    """Render the received emails to PNG (a phone width) and list them with the evidence images."""
+    pages = sorted((workdir / "kotak-masuk").glob("*-email.html"))
+    shots = sorted((workdir / "data" / "evidence").glob("*/screenshot.png"))
+    try:
+        asyncio.run(_render_pngs(pages))
+    except Exception as exc:  # the demo still shows the HTML files
+        echo(f"  (surel tidak dapat dirender ke PNG: {exc})")
+    echo("Surel HTML yang diterima (buka di peramban; PNG = tampilan di ponsel):")
+    for page in pages:
+        png = page.with_suffix(".png")
+        echo(f"  {page}" + (f"\n  {png}" if png.is_file() else ""))
+    echo("Gambar bukti (satu unggahan per gambar, dengan cap URL, waktu, dan SHA-256):")
+    for shot in shots:
+        echo(f"  {shot}")
+
+
+async def _render_pngs(pages: list[Path]) -> None:
+    from ..evidence_image import OFFLINE_CONTEXT
+    from ..fetch.browser import Browser
+
+    browser = Browser()
+    try:
+        for page_path in pages:
+            async with browser.context(viewport={"width": 420, "height": 800}, **OFFLINE_CONTEXT) as ctx:
+                page = await ctx.new_page()
+                await page.set_content(page_path.read_text(encoding="utf-8"))
+                await page.screenshot(path=str(page_path.with_suffix(".png")), full_page=True)
+    finally:
+        await browser.close()
 
 
 def _start_gateway(inbox: Inbox, port: int) -> ThreadingHTTPServer:
@@ -222,6 +272,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         echo(f"  {workdir / 'kotak-masuk'}  (surel dan pesan WhatsApp yang diterima)")
         echo(f"  {workdir / 'data'}  (postingan, temuan, bukti, outbox)")
         echo(f"Lihat temuan: pantau --config {workdir / 'config.toml'} findings list")
+        _show_pages(workdir, echo)
         ok = (not first["errors"] and first["findings"] > 0 and second["alerts_sent"] == 0
               and third["findings"] == 1 and third["edited"] == 1 and third["deleted"] == 1)
         if not ok:
