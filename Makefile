@@ -1,18 +1,19 @@
 # The README's two commands: `make demo` and `make test`. Both set up
-# everything on a fresh machine (virtualenv, packages, Chromium) first.
+# everything on a fresh machine (virtualenv, packages, Chromium, Tesseract) first.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: demo test setup browser run check clean
+.PHONY: demo test setup browser ocr run check clean
 
 demo: setup
 	$(VENV)/bin/pantau demo
 
 test: setup
+	@bash deploy/ensure-tesseract.sh --fonts
 	$(PY) -m pytest -q -ra
 
-setup: $(VENV)/.installed browser
+setup: $(VENV)/.installed browser ocr
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,6 +23,10 @@ $(VENV)/.installed: pyproject.toml
 
 browser: $(VENV)/.installed
 	@bash deploy/ensure-chromium.sh $(PY)
+
+# Tesseract + Indonesian for text in images (Debian packages; best effort)
+ocr:
+	@bash deploy/ensure-tesseract.sh
 
 check: setup
 	$(VENV)/bin/pantau check

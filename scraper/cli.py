@@ -97,10 +97,22 @@ def check() -> None:
     problems = check_everything(STATE.config_path)
     for problem in problems:
         typer.echo(mask(str(problem)))
+    _check_notes()
     if problems:
         typer.echo(f"{len(problems)} masalah ditemukan.", err=True)
         raise typer.Exit(1)
     typer.echo("Semua berkas valid.")
+
+
+def _check_notes() -> None:
+    """Notes that are not errors (Pantau runs without them), e.g. a missing Tesseract."""
+    from .config import check_config
+    from .ocr import check_notes
+
+    config, _ = check_config(STATE.config_path)
+    if config is not None:
+        for note in check_notes(config.ocr):
+            typer.echo(note)
 
 
 @app.command()

@@ -161,6 +161,33 @@ class EvidenceSettings(_Section):
     timeout: Duration = "60s"
 
 
+class OcrSettings(_Section):
+    """``[ocr]``: text in images (Tesseract); see scraper/ocr.py."""
+
+    #: read the text in post images, avatars and headers
+    enabled: bool = True
+    #: platforms whose images are not read, e.g. ["instagram", "tiktok"]
+    platforms_off: list[str] = Field(default_factory=list)
+    #: Tesseract languages ("ind+eng": Indonesian first, English for slogans)
+    languages: str = Field("ind+eng", pattern=r"^[a-z_]{3,16}(\+[a-z_]{3,16})*$")
+    #: at most this many images read per post
+    max_images: int = Field(4, ge=1, le=20)
+    #: an image larger than this many bytes is not fetched
+    max_bytes: int = Field(8_000_000, ge=10_000, le=100_000_000)
+    #: time limit of one image: fetching, and reading it
+    timeout: Duration = "30s"
+
+    @field_validator("platforms_off")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        from .platforms import known_platforms
+
+        unknown = [p for p in v if p not in known_platforms()]
+        if unknown:
+            raise ValueError(f"unknown platform(s) {', '.join(unknown)}; known: {', '.join(known_platforms())}")
+        return v
+
+
 class ReportSettings(_Section):
     #: who receives recommendations (changes with the law: text, not code)
     recipient: str = "Badan Kepegawaian Negara (BKN)"
@@ -222,6 +249,7 @@ class Config(_Section):
     http: HttpSettings = Field(default_factory=HttpSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     web: WebSettings = Field(default_factory=WebSettings)

@@ -1,0 +1,367 @@
+"""Text in images (OCR): fetch an image politely, read it with Tesseract once.
+
+* Fetch (:class:`ImageFetcher`): through the same per-host politeness gate
+  and User-Agent as page fetches (a host cooling down after HTTP 429 is not
+  asked for images either, and a 429 on an image cools the host down), with
+  a byte cap (``[ocr] max_bytes``, checked on Content-Length and while
+  streaming) and a time limit (``[ocr] timeout``). Only ``http(s)`` URLs.
+* Preprocess (:func:`preprocess`): first frame, EXIF orientation,
+  transparency flattened on white, grey, scaled so text is large enough (and
+  no larger than Tesseract needs); then Sauvola's local threshold (inside
+  Tesseract, see :func:`preprocess` for why not a global one). A
+  decompression bomb (more than :data:`MAX_PIXELS`) is refused.
+* Read (:class:`OcrReader`): Tesseract through ``pytesseract``. It runs the
+  Debian ``tesseract`` program in a child process: a hostile image that
+  crashes or hangs Tesseract costs that child, never the daemon; the time
+  limit kills the child; its memory is returned after every image (the
+  daemon runs for months). The price, loading the language model per image,
+  is measured in ``bench/ocr_speed.py``. At most :data:`PARALLEL` readers run
+  at once (2-core machines), each with one OpenMP thread.
+* Cache (:class:`OcrCache`): by the image's SHA-256, one JSON file per image
+  under ``<storage>/ocr/`` (atomic, 0600), so an image shared by many posts
+  or accounts is read once.
+
+A missing Tesseract (or its ``ind`` language) never stops Pantau: OCR is off
+with one clear warning at start-up, and ``pantau check`` prints a note.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from alerts.storage import atomic_write_json, ensure_private_dir, read_json
+from alerts.timeutil import iso, utc_now
+
+from .errors import FetchError, RateLimited
+
+log = logging.getLogger(__name__)
+
+#: bump when preprocessing changes: cached texts of older versions are read again
+PREP_VERSION = 1
+#: refuse images larger than this many pixels (decompression bombs)
+MAX_PIXELS = 40_000_000
+#: Tesseract reads best with capital letters ~30 px high; small images are scaled up
+#: to this width, big ones down to it (time grows with the pixel count)
+TARGET_WIDTH = 1600
+MIN_SCALE, MAX_SCALE = 0.25, 3.0
+#: LSTM engine, automatic page segmentation, Sauvola local threshold (Tesseract 5)
+TESSERACT_CONFIG = "--oem 1 --psm 3 -c thresholding_method=2"
+#: at most this many Tesseract processes at once (2-core machines)
+PARALLEL = 2
+#: at most this many characters of text kept from one image
+MAX_TEXT = 4000
+_WORD = re.compile(r"[0-9A-Za-zÀ-ÿ]{2,}|\d")
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    """What one image said: its text, SHA-256 and bytes (kept for evidence)."""
+
+    url: str
+    sha256: str
+    text: str
+    image: bytes = field(repr=False, default=b"")
+    content_type: str = ""
+    cached: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest/finding form (without the bytes)."""
+        return {"url": self.url, "sha256": self.sha256, "text": self.text,
+                "content_type": self.content_type, "bytes": len(self.image)}
+
+
+class ImageError(Exception):
+    """An image that could not be fetched or read (too big, not an image, ...)."""
+
+
+# -- Tesseract availability ---------------------------------------------------
+
+def tesseract_status(languages: str) -> tuple[bool, str]:
+    """(usable, message): is Tesseract installed with every language in ``languages``?"""
+    try:
+        import pytesseract
+    except ImportError:
+        return False, "paket Python pytesseract tidak terpasang (pip install pytesseract); OCR dimatikan"
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        have = set(pytesseract.get_languages(config=""))
+    except Exception as exc:  # TesseractNotFoundError, a broken install
+        return False, (f"Tesseract tidak ditemukan ({type(exc).__name__}); teks pada gambar tidak dibaca. "
+                       "Pasang: apt-get install tesseract-ocr tesseract-ocr-ind")
+    missing = [lang for lang in languages.split("+") if lang and lang not in have]
+    if missing:
+        return False, (f"bahasa Tesseract {', '.join(missing)} tidak terpasang; teks pada gambar tidak dibaca. "
+                       f"Pasang: apt-get install {' '.join('tesseract-ocr-' + m for m in missing)}")
+    return True, f"Tesseract {version} ({languages})"
+
+
+def check_notes(settings: Any) -> list[str]:
+    """Notes for ``pantau check`` (not errors: Pantau runs without OCR)."""
+    if not settings.enabled:
+        return []
+    ok, message = tesseract_status(settings.languages)
+    return [] if ok else [f"catatan: OCR: {message}"]
+
+
+# -- preprocessing --------------------------------------------------------------
+
+def open_image(data: bytes) -> Any:
+    """The first frame of an image file as a Pillow image (bombs and non-images refused)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(data))
+        width, height = img.size
+        if width * height > MAX_PIXELS:
+            raise ImageError(f"gambar terlalu besar: {width}x{height} piksel")
+        img.seek(0)  # first frame of an animation
+        img.load()
+        img = ImageOps.exif_transpose(img)
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"bukan gambar yang bisa dibaca: {type(exc).__name__}") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or malformed files
+        raise ImageError(f"gambar rusak: {type(exc).__name__}: {exc}") from None
+    return img
+
+
+def preprocess(img: Any) -> Any:
+    """Grey copy of ``img`` on white, scaled to :data:`TARGET_WIDTH` (within MIN/MAX_SCALE).
+
+    The threshold is Sauvola's local method, run by Leptonica inside Tesseract
+    (:data:`TESSERACT_CONFIG`): on posters with photo-like backgrounds a global
+    (Otsu) threshold in Pillow lost the text of 6 of 18 test images, a median
+    filter plus autocontrast 8 of 24; Sauvola read all 24 (see docs/ocr.md).
+    """
+    from PIL import Image, ImageOps
+
+    if img.mode in ("RGBA", "LA", "P", "PA"):
+        img = img.convert("RGBA")
+        backdrop = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(backdrop, img)
+    grey = ImageOps.grayscale(img.convert("RGB"))
+    scale = min(MAX_SCALE, max(MIN_SCALE, TARGET_WIDTH / max(1, grey.width)))
+    if abs(scale - 1.0) > 0.05:
+        size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
+        grey = grey.resize(size, Image.LANCZOS)
+    return grey
+
+
+def clean_text(text: str) -> str:
+    """OCR output without noise lines (no word of two letters or a digit), capped."""
+    lines = []
+    for line in text.replace("\r", "").split("\n"):
+        line = " ".join(line.split())
+        if line and _WORD.search(line):
+            lines.append(line)
+    return "\n".join(lines)[:MAX_TEXT]
+
+
+def ocr_image(data: bytes, languages: str, timeout: float) -> str:
+    """Blocking: the text in image file ``data`` (run in a worker thread)."""
+    import pytesseract
+
+    img = preprocess(open_image(data))
+    # With PARALLEL readers on two cores, OpenMP threads inside each child only fight.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        raw = pytesseract.image_to_string(img, lang=languages, config=TESSERACT_CONFIG,
+                                          timeout=max(1.0, timeout))
+    except RuntimeError as exc:  # pytesseract's "Tesseract process timeout"
+        raise ImageError(f"OCR melebihi batas waktu {timeout:.0f} detik") from exc
+    except pytesseract.TesseractError as exc:
+        raise ImageError(f"Tesseract gagal: {exc}") from exc
+    return clean_text(raw)
+
+
+# -- cache ------------------------------------------------------------------------
+
+class OcrCache:
+    """OCR text by image SHA-256: ``<dir>/<sha256>.json`` (atomic, 0600)."""
+
+    def __init__(self, folder: Path):
+        self.dir = ensure_private_dir(Path(folder))
+
+    def _path(self, sha256: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError(f"not a SHA-256: {sha256!r}")
+        return self.dir / f"{sha256}.json"
+
+    def get(self, sha256: str, languages: str) -> str | None:
+        try:
+            doc = read_json(self._path(sha256))
+        except (ValueError, OSError):  # a damaged entry is read again
+            return None
+        if not isinstance(doc, dict) or doc.get("languages") != languages or doc.get("prep") != PREP_VERSION:
+            return None
+        text = doc.get("text")
+        return text if isinstance(text, str) else None
+
+    def put(self, sha256: str, languages: str, text: str) -> None:
+        atomic_write_json(self._path(sha256), {"sha256": sha256, "languages": languages, "prep": PREP_VERSION,
+                                                "text": text, "read_at": iso(utc_now())})
+
+
+# -- fetching -----------------------------------------------------------------------
+
+class ImageFetcher:
+    """GET an image within the politeness rules, bounded in bytes and time."""
+
+    def __init__(self, *, user_agent: str, gate: Any = None, max_bytes: int = 8_000_000,
+                 timeout: float = 30.0, transport: Any = None):
+        self.user_agent, self.gate = user_agent, gate
+        self.max_bytes, self.timeout = max_bytes, timeout
+        self._transport = transport
+        self._client: Any = None
+
+    def _http(self) -> Any:
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.AsyncClient(headers={"User-Agent": self.user_agent, "Accept": "image/*"},
+                                             timeout=self.timeout, follow_redirects=True,
+                                             max_redirects=3, transport=self._transport)
+        return self._client
+
+    async def fetch(self, url: str) -> tuple[bytes, str]:
+        """(bytes, content type) of the image at ``url``; ImageError/FetchError otherwise."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ImageError(f"alamat gambar bukan http(s): {url[:80]}")
+        if self.gate is not None and self.gate.cooling_until(url) is not None:
+            raise RateLimited(f"{urlsplit(url).hostname} sedang didinginkan (HTTP 429)", url=url)
+        try:
+            return await asyncio.wait_for(self._get(url), self.timeout)
+        except asyncio.TimeoutError:
+            raise FetchError(f"gambar tidak selesai diambil dalam {self.timeout:.0f} detik", url=url) from None
+
+    async def _get(self, url: str) -> tuple[bytes, str]:
+        import contextlib
+
+        import httpx
+
+        client = self._http()
+        slot = self.gate.slot(url) if self.gate is not None else contextlib.nullcontext()
+        async with slot:
+            try:
+                async with client.stream("GET", url) as resp:
+                    return await self._read(resp, url)
+            except httpx.HTTPError as exc:
+                raise FetchError(f"gambar gagal diambil: {type(exc).__name__}", url=url) from exc
+
+    async def _read(self, resp: Any, url: str) -> tuple[bytes, str]:
+        if resp.status_code == 429:
+            if self.gate is not None:
+                self.gate.cooldown(url, 15 * 60.0)
+            raise RateLimited("HTTP 429 saat mengambil gambar", url=url)
+        if resp.status_code != 200:
+            raise FetchError(f"HTTP {resp.status_code} saat mengambil gambar", url=url, status=resp.status_code)
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype and not ctype.startswith("image/") and ctype != "application/octet-stream":
+            raise ImageError(f"bukan gambar (Content-Type {ctype})")
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise ImageError(f"gambar {int(declared)} byte melebihi batas {self.max_bytes} byte")
+        chunks, size = [], 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise ImageError(f"gambar melebihi batas {self.max_bytes} byte")
+            chunks.append(chunk)
+        return b"".join(chunks), ctype
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+# -- the reader ----------------------------------------------------------------------
+
+class OcrReader:
+    """Fetch, hash, and read (or recall) images; the pipeline's one OCR entry point.
+
+    ``settings`` is the ``[ocr]`` config section. When Tesseract is missing,
+    :attr:`available` is False, :attr:`warning` says why (logged once when
+    built) and every read returns None.
+    """
+
+    def __init__(self, settings: Any, cache_dir: Path, fetcher: ImageFetcher | None = None,
+                 *, status: tuple[bool, str] | None = None):
+        self.settings = settings
+        self.cache = OcrCache(cache_dir)
+        self.fetcher = fetcher
+        ok, message = status if status is not None else (
+            tesseract_status(settings.languages) if settings.enabled else (False, "OCR dimatikan di konfigurasi"))
+        self.available = bool(settings.enabled and ok)
+        self.warning = "" if self.available else message
+        if settings.enabled and not ok:
+            log.warning("OCR off: %s", message)
+        self._sem: asyncio.Semaphore | None = None
+
+    def enabled_for(self, platform: str) -> bool:
+        """OCR on, Tesseract present, and ``platform`` not in ``[ocr] platforms_off``."""
+        return self.available and platform not in set(self.settings.platforms_off)
+
+    def _gate(self) -> asyncio.Semaphore:
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(PARALLEL)
+        return self._sem
+
+    async def read_bytes(self, data: bytes, *, url: str = "", content_type: str = "") -> OcrResult:
+        """The text of image ``data`` (from the cache when this image was read before)."""
+        sha = hashlib.sha256(data).hexdigest()
+        langs = self.settings.languages
+        cached = self.cache.get(sha, langs)
+        if cached is not None:
+            return OcrResult(url, sha, cached, data, content_type, cached=True)
+        async with self._gate():
+            text = await asyncio.to_thread(ocr_image, data, langs, float(self.timeout))
+        self.cache.put(sha, langs, text)
+        return OcrResult(url, sha, text, data, content_type)
+
+    @property
+    def timeout(self) -> float:
+        from alerts.timeutil import parse_duration
+
+        return parse_duration(self.settings.timeout)
+
+    async def read_url(self, url: str) -> OcrResult | None:
+        """Fetch and read one image; None (logged) when it cannot be fetched or read."""
+        if not self.available or self.fetcher is None:
+            return None
+        try:
+            data, ctype = await self.fetcher.fetch(url)
+            return await self.read_bytes(data, url=url, content_type=ctype)
+        except (ImageError, FetchError) as exc:
+            log.info("OCR skipped for %s: %s", url[:200], exc)
+            return None
+
+    async def read_post_images(self, platform: str, urls: list[str] | tuple[str, ...]) -> list[OcrResult]:
+        """Read up to ``[ocr] max_images`` images of one post (in order)."""
+        if not self.enabled_for(platform):
+            return []
+        results = []
+        for url in list(dict.fromkeys(urls))[: self.settings.max_images]:
+            result = await self.read_url(url)
+            if result is not None:
+                results.append(result)
+        return results
+
+    async def aclose(self) -> None:
+        if self.fetcher is not None:
+            await self.fetcher.aclose()
+
+
+def results_json(results: list[OcrResult]) -> str:
+    """Compact JSON of OCR results (without bytes), for raw evidence."""
+    return json.dumps([r.to_json() for r in results], ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,160 @@
+"""Profile parsers: the public profile of an account, per platform (pure).
+
+Kept apart from the post adapters so that either can change alone. For each
+platform, :data:`PROFILE_PARSERS` maps its name to a function
+``(page, account) -> Profile | None``; :func:`profile_url` says whether the
+profile lives on the page already fetched for posts (None: Telegram's
+``/s/<name>`` header, an RSS channel) or needs its own request (Bluesky's
+``app.bsky.actor.getProfile``). A parser returns None when the page carries
+no profile; it never raises for a missing profile part (the posts are what
+health is judged on).
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Mapping
+from urllib.parse import quote, urlsplit
+
+from bs4 import BeautifulSoup
+from lxml import etree
+
+from ..models import Account
+from ..profile import Profile
+from .base import Page, abs_url, element_text, html_to_text, origin
+
+ProfileParser = Callable[[Page, Account], "Profile | None"]
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_XML_DECL = re.compile(r"^<\?xml[^>]*\?>")
+_PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+
+
+def _first_url(text: str) -> str:
+    m = _URL.search(text or "")
+    return m.group(0).rstrip(".,;:!?)") if m else ""
+
+
+def telegram_profile(page: Page, account: Account) -> Profile | None:
+    """The channel header of a ``t.me/s/<name>`` page."""
+    soup = BeautifulSoup(page.body, "lxml")
+    info = soup.select_one(".tgme_channel_info")
+    if info is None:
+        return None
+    base = page.final_url or page.url
+    title = info.select_one(".tgme_channel_info_header_title")
+    description = info.select_one(".tgme_channel_info_description")
+    photo = info.select_one(".tgme_page_photo_image img[src]")
+    link = ""
+    if description is not None:
+        for a in description.select("a[href]"):
+            href = abs_url(base, a.get("href"))
+            if href.startswith(("http://", "https://")):
+                link = href
+                break
+    return Profile(
+        display_name=element_text(title) if title else "",
+        bio=element_text(description) if description else "",
+        avatar_url=abs_url(base, photo.get("src")) if photo else "",
+        link=link,
+    )
+
+
+def bluesky_profile_url(account: Account) -> str | None:
+    """``app.bsky.actor.getProfile`` for the account (same API host as its feed)."""
+    segments = [s for s in urlsplit(account.url).path.split("/") if s]
+    if len(segments) < 2 or segments[0] != "profile" or segments[-1] == "rss":
+        return None
+    api = account.options.get("api") if account.options else None
+    if not isinstance(api, str) or not api:
+        host = (urlsplit(account.url).hostname or "").lower()
+        api = "https://public.api.bsky.app" if host.endswith("bsky.app") else origin(account.url)
+    return f"{api.rstrip('/')}/xrpc/app.bsky.actor.getProfile?actor={quote(segments[1], safe=':')}"
+
+
+def bluesky_profile(page: Page, account: Account) -> Profile | None:
+    """A ``getProfile`` answer (JSON object with displayName, description, avatar, banner)."""
+    try:
+        data = json.loads(page.body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or "error" in data or not (data.get("did") or data.get("handle")):
+        return None
+    bio = str(data.get("description") or "")
+    return Profile(
+        display_name=str(data.get("displayName") or ""),
+        bio=bio,
+        avatar_url=str(data.get("avatar") or ""),
+        header_url=str(data.get("banner") or ""),
+        link=str(data.get("website") or "") or _first_url(bio),
+    )
+
+
+def rss_profile(page: Page, account: Account) -> Profile | None:
+    """The channel (RSS) or feed (Atom) title, description, image and link."""
+    body = _XML_DECL.sub("", page.body.lstrip("\ufeff \t\r\n"), count=1).lstrip()
+    if not body.startswith("<"):
+        return None
+    try:
+        root = etree.fromstring(body.encode("utf-8"), parser=_PARSER)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if root is None or not isinstance(root.tag, str):
+        return None
+    base = page.final_url or page.url
+    if etree.QName(root).localname.lower() == "feed":
+        return Profile(display_name=_text(root.find(f"{_ATOM}title")),
+                       bio=_text(root.find(f"{_ATOM}subtitle")),
+                       avatar_url=abs_url(base, _text(root.find(f"{_ATOM}icon")) or _text(root.find(f"{_ATOM}logo"))),
+                       link=_atom_link(root, base))
+    channel = root.find("channel")
+    if channel is None:
+        return None
+    image = channel.find("image/url")
+    itunes = channel.find(f"{_ITUNES}image")
+    avatar = _text(image) or (itunes.get("href", "") if itunes is not None else "")
+    return Profile(display_name=_text(channel.find("title")),
+                   bio=html_to_text(_text(channel.find("description"))),
+                   avatar_url=abs_url(base, avatar),
+                   link=abs_url(base, _text(channel.find("link"))))
+
+
+def _text(el: Any) -> str:
+    return " ".join((el.text or "").split()) if el is not None else ""
+
+
+def _atom_link(root: Any, base: str) -> str:
+    for link in root.findall(f"{_ATOM}link"):
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return abs_url(base, link.get("href"))
+    return ""
+
+
+PROFILE_PARSERS: dict[str, ProfileParser] = {
+    "telegram": telegram_profile,
+    "bluesky": bluesky_profile,
+    "rss": rss_profile,
+}
+_PROFILE_URLS: dict[str, Callable[[Account], "str | None"]] = {
+    "bluesky": bluesky_profile_url,
+}
+
+
+def has_profile(platform: str) -> bool:
+    return platform in PROFILE_PARSERS
+
+
+def profile_url(account: Account) -> str | None:
+    """A separate URL to fetch for the profile, or None when the posts page carries it."""
+    fn = _PROFILE_URLS.get(account.platform)
+    return fn(account) if fn else None
+
+
+def parse_profile(page: Page, account: Account, parsers: Mapping[str, ProfileParser] = PROFILE_PARSERS) -> Profile | None:
+    """The profile on ``page`` for ``account``'s platform (None: none or not supported)."""
+    parser = parsers.get(account.platform)
+    if parser is None:
+        return None
+    profile = parser(page, account)
+    return None if profile is None or profile.empty else profile
