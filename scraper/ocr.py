@@ -4,7 +4,9 @@
   and User-Agent as page fetches (a host cooling down after HTTP 429 is not
   asked for images either, and a 429 on an image cools the host down), with
   a byte cap (``[ocr] max_bytes``, checked on Content-Length and while
-  streaming) and a time limit (``[ocr] timeout``). Only ``http(s)`` URLs.
+  streaming) and a time limit (``[ocr] timeout``). Only ``http(s)`` URLs,
+  never a loopback/private/link-local address from a public site
+  (:func:`image_refusal`, also for every redirect hop).
 * Preprocess (:func:`preprocess`): first frame, EXIF orientation,
   transparency flattened on white, grey, scaled so text is large enough (and
   no larger than Tesseract needs); then Sauvola's local threshold (inside
@@ -214,8 +216,38 @@ class OcrCache:
 
 # -- fetching -----------------------------------------------------------------------
 
+async def image_refusal(account_url: str, url: str) -> str | None:
+    """Why the image at ``url`` (found on a page of ``account_url``) must not be fetched.
+
+    Image URLs come from hostile pages. Only http(s). For an account on a
+    public site the image may live on any host (platforms serve images from
+    CDNs) but never on a loopback, private or link-local address, by literal
+    or by name; for an account on such an address (tests, intranet sites)
+    only that very host and port.
+    """
+    from .fetch.redirects import host_is_public_literal, origin_is_public, resolves_public
+
+    target = urlsplit(url)
+    if target.scheme.lower() not in ("http", "https") or not target.hostname:
+        return "alamat gambar bukan http(s)"
+    origin = urlsplit(account_url or url)
+    if not origin_is_public((origin.hostname or "").lower()):
+        same = (target.hostname or "").lower() == (origin.hostname or "").lower() and \
+            (target.port or target.scheme) == (origin.port or origin.scheme)
+        return None if same else "gambar di luar situs akun (alamat non-publik)"
+    if host_is_public_literal(target.hostname) is False or not await resolves_public(url):
+        return "alamat gambar loopback, privat atau link-local"
+    return None
+
+
 class ImageFetcher:
-    """GET an image within the politeness rules, bounded in bytes and time."""
+    """GET an image within the politeness rules, bounded in bytes and time.
+
+    Same per-host gate and User-Agent as page fetches; redirects followed by
+    hand (at most :data:`MAX_REDIRECTS`), each hop checked by :func:`image_refusal`.
+    """
+
+    MAX_REDIRECTS = 3
 
     def __init__(self, *, user_agent: str, gate: Any = None, max_bytes: int = 8_000_000,
                  timeout: float = 30.0, transport: Any = None):
@@ -229,22 +261,34 @@ class ImageFetcher:
 
         if self._client is None:
             self._client = httpx.AsyncClient(headers={"User-Agent": self.user_agent, "Accept": "image/*"},
-                                             timeout=self.timeout, follow_redirects=True,
-                                             max_redirects=3, transport=self._transport)
+                                             timeout=self.timeout, follow_redirects=False,
+                                             transport=self._transport)
         return self._client
 
-    async def fetch(self, url: str) -> tuple[bytes, str]:
+    async def fetch(self, url: str, account_url: str = "") -> tuple[bytes, str]:
         """(bytes, content type) of the image at ``url``; ImageError/FetchError otherwise."""
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise ImageError(f"alamat gambar bukan http(s): {url[:80]}")
-        if self.gate is not None and self.gate.cooling_until(url) is not None:
-            raise RateLimited(f"{urlsplit(url).hostname} sedang didinginkan (HTTP 429)", url=url)
         try:
-            return await asyncio.wait_for(self._get(url), self.timeout)
+            return await asyncio.wait_for(self._follow(url, account_url or url), self.timeout)
         except asyncio.TimeoutError:
             raise FetchError(f"gambar tidak selesai diambil dalam {self.timeout:.0f} detik", url=url) from None
 
-    async def _get(self, url: str) -> tuple[bytes, str]:
+    async def _follow(self, url: str, account_url: str) -> tuple[bytes, str]:
+        current = url
+        for _ in range(self.MAX_REDIRECTS + 1):
+            why = await image_refusal(account_url, current)
+            if why is not None:
+                raise ImageError(f"{why}: {current[:120]}")
+            if self.gate is not None and self.gate.cooling_until(current) is not None:
+                raise RateLimited(f"{urlsplit(current).hostname} sedang didinginkan (HTTP 429)", url=current)
+            result = await self._get(current)
+            if isinstance(result, str):
+                current = result
+                continue
+            return result
+        raise ImageError(f"lebih dari {self.MAX_REDIRECTS} pengalihan: {url[:120]}")
+
+    async def _get(self, url: str) -> tuple[bytes, str] | str:
+        """The image, or the next URL when the answer is a redirect."""
         import contextlib
 
         import httpx
@@ -254,6 +298,8 @@ class ImageFetcher:
         async with slot:
             try:
                 async with client.stream("GET", url) as resp:
+                    if resp.has_redirect_location:
+                        return str(resp.url.join(resp.headers["location"]))
                     return await self._read(resp, url)
             except httpx.HTTPError as exc:
                 raise FetchError(f"gambar gagal diambil: {type(exc).__name__}", url=url) from exc
@@ -335,24 +381,26 @@ class OcrReader:
 
         return parse_duration(self.settings.timeout)
 
-    async def read_url(self, url: str) -> OcrResult | None:
-        """Fetch and read one image; None (logged) when it cannot be fetched or read."""
+    async def read_url(self, url: str, account_url: str = "") -> OcrResult | None:
+        """Fetch and read one image found on a page of ``account_url``; None (logged)
+        when it cannot be fetched or read."""
         if not self.available or self.fetcher is None:
             return None
         try:
-            data, ctype = await self.fetcher.fetch(url)
+            data, ctype = await self.fetcher.fetch(url, account_url)
             return await self.read_bytes(data, url=url, content_type=ctype)
         except (ImageError, FetchError) as exc:
             log.info("OCR skipped for %s: %s", url[:200], exc)
             return None
 
-    async def read_post_images(self, platform: str, urls: list[str] | tuple[str, ...]) -> list[OcrResult]:
+    async def read_post_images(self, platform: str, urls: list[str] | tuple[str, ...],
+                               account_url: str = "") -> list[OcrResult]:
         """Read up to ``[ocr] max_images`` images of one post (in order)."""
         if not self.enabled_for(platform):
             return []
         results = []
         for url in list(dict.fromkeys(urls))[: self.settings.max_images]:
-            result = await self.read_url(url)
+            result = await self.read_url(url, account_url)
             if result is not None:
                 results.append(result)
         return results

@@ -136,6 +136,7 @@ class ImageServer:
 
         self.routes: dict[str, tuple[int, str, bytes, float]] = {}
         self.chunked: set[str] = set()
+        self.locations: dict[str, str] = {}
         self.hits: dict[str, int] = {}
         self.agents: list[str] = []
         server = self
@@ -153,6 +154,8 @@ class ImageServer:
                     time.sleep(delay)
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
+                if self.path in server.locations:
+                    self.send_header("Location", server.locations[self.path])
                 if self.path in server.chunked:
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()

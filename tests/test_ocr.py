@@ -191,10 +191,39 @@ def test_non_images_and_other_schemes_are_not_fetched(tmp_path, server):
     server.routes["/page"] = (200, "text/html", b"<html>", 0.0)
     with pytest.raises(ImageError, match="bukan gambar"):
         asyncio.run(fetcher().fetch(f"{server.base_url}/page"))
-    with pytest.raises(ImageError, match="http"):
+    with pytest.raises(ImageError, match="bukan http"):
         asyncio.run(fetcher().fetch("file:///etc/passwd"))
     quiet = OcrReader(OcrSettings(), tmp_path / "ocr", fetcher(), status=(True, "ok"))
     assert asyncio.run(_read_url(quiet, f"{server.base_url}/page")) is None  # logged, not raised
+
+
+def test_image_urls_from_hostile_pages_never_reach_private_addresses(server):
+    from scraper.ocr import image_refusal
+
+    async def why(account_url, url):
+        return await image_refusal(account_url, url)
+
+    public = "https://t.me/budi_ppu"
+    assert asyncio.run(why(public, "https://93.184.215.14/file/a.jpg")) is None  # a public address literal
+    for bad in ("http://127.0.0.1:6379/x.png", "http://169.254.169.254/latest/meta-data", "http://10.0.0.5/a.png",
+                "http://localhost/a.png", "http://[::1]/a.png", "ftp://cdn.example/a.png"):
+        assert asyncio.run(why(public, bad)) is not None, bad
+    local = f"{server.base_url}/s/budi"
+    assert asyncio.run(why(local, f"{server.base_url}/img/a.png")) is None
+    assert asyncio.run(why(local, "http://127.0.0.1:1/img/a.png")) is not None  # another port, another site
+
+
+def test_redirects_are_followed_by_hand_and_checked_each_hop(tmp_path, server):
+    data = poster(["X"], size=30)
+    server.routes["/r1"] = (302, "text/plain", b"", 0.0)
+    server.routes["/img.png"] = (200, "image/png", data, 0.0)
+    server.routes["/evil"] = (302, "text/plain", b"", 0.0)
+    server.locations = {"/r1": "/img.png", "/evil": "http://127.0.0.1:1/secret.png"}
+    account = f"{server.base_url}/s/budi"
+    got, ctype = asyncio.run(fetcher().fetch(f"{server.base_url}/r1", account))
+    assert got == data and ctype == "image/png"
+    with pytest.raises(ImageError, match="di luar situs akun"):
+        asyncio.run(fetcher().fetch(f"{server.base_url}/evil", account))
 
 
 def test_429_cools_the_host_down_for_images_and_pages(tmp_path, server):
