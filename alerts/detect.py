@@ -18,9 +18,12 @@ from dataclasses import dataclass
 import ahocorasick
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
+from alerts.decide import EVAL_NEAR, STANCE_CUES, Decision, decide
 from alerts.lexicon import Lexicon, Term
 from alerts.normalize import NormalizedText, find_emoji_signals, normalize
-from alerts.scoring import Hit, Scorer, drop_contained, hit_from_term
+from alerts.scoring import BONUS, Hit, Scorer, drop_contained, hit_from_term
+from alerts.stance import Stance, StanceModel, default_model
+from alerts.targets import TargetFinder, in_spans, is_strong_reference, political_context, url_spans
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,8 @@ _CATEGORY = {
     "slogan": "slogan", "weak_slogan": "slogan", "hashtag": "hashtag", "party": "party",
     "party_ambiguous": "party", "number": "number", "number_explicit": "number", "gesture": "gesture",
     "gesture_strong": "gesture", "emoji": "gesture", "call": "call", "call_phrase": "call",
-    "support": "support", "campaign": "campaign", "neutral": "neutral",
+    "support": "support", "campaign": "campaign", "neutral": "neutral", "nickname": "alias", "handle": "handle",
+    "fuzzy": "alias", "unknown": "unknown", "praise": "praise", "attack": "attack", "reporting": "reporting",
 }
 _NUMBER_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5}
 _BALLOT_WORDS = frozenset({"paslon", "capres", "cawapres", "cabup", "cawabup", "cagub", "cawagub", "kandidat",
@@ -87,18 +91,23 @@ class Detection:
     severity: str
     matches: tuple[Match, ...]
     elections: tuple[str, ...]
+    stance: Stance | None = None
+    rule_score: float = 0.0
 
     def to_json(self) -> dict:
         return {"score": self.score, "severity": self.severity,
-                "matches": [m.to_json() for m in self.matches], "elections": list(self.elections)}
+                "matches": [m.to_json() for m in self.matches], "elections": list(self.elections),
+                "stance": self.stance.to_json() if self.stance else None}
 
 
 class Detector:
     """Compiled matcher for one lexicon. Build once, call :meth:`detect` per post."""
 
-    def __init__(self, lexicon: Lexicon, thresholds: Thresholds = DEFAULT_THRESHOLDS):
+    def __init__(self, lexicon: Lexicon, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+                 stance_model: StanceModel | None | bool = True):
         self.lexicon = lexicon
         self.thresholds = thresholds
+        self.stance_model = default_model() if stance_model is True else (stance_model or None)
         self._scorer = Scorer(lexicon)
         grouped: dict[str, list[Term]] = {}
         seen: set[tuple] = set()
@@ -114,6 +123,7 @@ class Detector:
         self._stemmer = StemmerFactory().create_stemmer()
         self._call_terms = {root: Term(root, root, "call") for root in lexicon.call_roots}
         self._stem_cache: dict[str, str] = {}
+        self._targets = TargetFinder(lexicon, frozenset(StemmerFactory().get_words_from_file()))
         fragments = set(lexicon.call_roots)
         fragments |= {r[1:] for r in lexicon.call_roots if r[:1] in "ptks" and len(r) > 4}
         self._fragments = tuple(sorted(fragments))
@@ -127,13 +137,60 @@ class Detector:
         """Score one post. ``when`` (aware, UTC) is its publish time, if known."""
         norm = normalize(text, self.lexicon.vocabulary)
         hits = self._term_hits(norm) + self._hashtag_hits(norm) + self._emoji_hits(norm)
-        hits += self._number_hits(norm) + self._verb_hits(norm, hits)
-        hits = drop_contained(hits)
+        hits += self._number_hits(norm) + self._verb_hits(norm, hits) + self._targets.handle_hits(norm)
+        hits = _one_per_span(drop_contained(hits))
+        hits += self._targets.fuzzy_hits(norm, hits)
+        hits += self._targets.unknown_hits(norm, hits)
+        hits, foreign = self._drop_foreign_surnames(hits, norm)
+        hits = self._promote_first_names(hits, norm)
+        cues = [h for h in hits if h.kind in STANCE_CUES]
+        hits = [h for h in hits if h.kind not in STANCE_CUES]
         letters = [c for c in text if c.isalpha()]
         mostly_caps = len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
         score, hits, elections = self._scorer.score(hits, len(norm.tokens), mostly_caps, when)
-        matches = tuple(self._to_match(h) for h in hits)
-        return Detection(score, self.thresholds.severity(score), matches, tuple(elections))
+        decision = self._decide(text, norm, hits, cues, score)
+        matches = [self._to_match(h) for h in hits + cues] + foreign
+        matches.sort(key=lambda m: (m.start, m.end))
+        return Detection(decision.score, decision.severity, tuple(matches), tuple(elections),
+                         decision.stance, score)
+
+    def _decide(self, text: str, norm: NormalizedText, hits: list[Hit], cues: list[Hit],
+                rule_score: float) -> Decision:
+        targets = [h for h in hits if h.kind != "neutral" and (h.candidate_key or h.kind == "unknown")]
+        about = political_context(hits, norm) or any(
+            c.kind != "reporting" and any(t.distance(c) <= EVAL_NEAR and not (t.t0 <= c.t1 and c.t0 <= t.t1)
+                                          for t in targets) for c in cues)
+        counted_targets = [h for h in targets
+                           if (not h.ignored or h.kind in ("ambiguous", "handle"))
+                           and (is_strong_reference(h) or about) and not (h.notes and _titled(h))]
+        stance = None
+        if self.stance_model is not None and (counted_targets or rule_score > 0):
+            spans = tuple((h.start, h.end) for h in targets)
+            reporting = sum(1 for c in cues if c.kind == "reporting")
+            stance = self.stance_model.predict(text, spans, reporting)
+        in_campaign = any(h.reason.endswith("(dalam masa kampanye)") for h in hits if h.weight > 0)
+        return decide(rule_score, hits, cues, counted_targets, stance, self.thresholds, in_campaign)
+
+    def _drop_foreign_surnames(self, hits: list[Hit], norm: NormalizedText) -> tuple[list[Hit], list[Match]]:
+        kept, notes = [], []
+        for hit in hits:
+            other = self._targets.foreign_surname(hit, norm)
+            if other is None:
+                kept.append(hit)
+                continue
+            start = norm.tokens[hit.t0 - 1].start
+            notes.append(Match(hit.term, "neutral", start, hit.end,
+                               f"'{other}' adalah nama orang lain, bukan calon '{hit.term}': tidak dihitung"))
+        return kept, notes
+
+    def _promote_first_names(self, hits: list[Hit], norm: NormalizedText) -> list[Hit]:
+        """"Pak Anies", "Mas Gibran": an honorific + first name is a candidate reference (alias)."""
+        for hit in hits:
+            if hit.kind == "ambiguous" and self._targets.honorific_before(hit, norm) and political_context(
+                    [h for h in hits if h is not hit], norm):
+                hit.kind = "alias"
+                hit.notes.append(f"sapaan + nama depan ('{norm.tokens[hit.t0 - 1].norm} {hit.term}')")
+        return hits
 
     # -- hit collection --------------------------------------------------------------
 
@@ -179,7 +236,10 @@ class Detector:
     def _number_hits(self, norm: NormalizedText) -> list[Hit]:
         hits = []
         words = [t.norm for t in norm.tokens]
+        urls = url_spans(norm.original)
         for i, word in enumerate(words):
+            if urls and in_spans(norm.tokens[i].start, urls):
+                continue  # digits inside a link (t.co/..03..) are not ballot numbers
             value = self._number_value(word, i >= 1 and words[i - 1] == "nomor")
             if value is None:
                 continue
@@ -243,7 +303,23 @@ class Detector:
             cand = self.lexicon.candidate(*hit.candidate_key)
             candidate = cand.pair if cand else None
         category = "neutral" if hit.ignored or hit.kind == "neutral" else _CATEGORY[hit.kind]
-        term = hit.term
-        if hit.kind == "emoji" or hit.kind.startswith("number"):
-            term = hit.term
-        return Match(term, category, hit.start, hit.end, hit.reason, hit.election, candidate)
+        return Match(hit.term, category, hit.start, hit.end, hit.reason, hit.election, candidate)
+
+
+def _titled(hit: Hit) -> bool:
+    """An office title before the name ("Presiden Prabowo", "Gubernur Kaltim Rudy"): reporting on office."""
+    return any("jabatan" in note or "resmi" in note for note in hit.notes)
+
+
+def _one_per_span(hits: list[Hit]) -> list[Hit]:
+    """One hit per span and signal class: "menang" is a call and a support word, counted once."""
+    kept: list[Hit] = []
+    seen: dict[tuple[int, int], Hit] = {}
+    for hit in sorted(hits, key=lambda h: -BONUS.get(h.kind, 0.0)):
+        if hit.kind in BONUS:
+            key = (hit.t0, hit.t1)
+            if key in seen:
+                continue
+            seen[key] = hit
+        kept.append(hit)
+    return sorted(kept, key=lambda h: (h.start, h.end))

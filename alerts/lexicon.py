@@ -18,7 +18,7 @@ import logging
 import pathlib
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -73,7 +73,7 @@ class Term:
     """One matchable lexicon entry.
 
     ``kind`` is one of: name, pair, alias, ambiguous, acronym, slogan, weak_slogan,
-    hashtag, party, party_ambiguous, call, call_phrase, support, campaign, gesture, neutral.
+    hashtag, handle, nickname, party, party_ambiguous, praise, attack, reporting, call, call_phrase, support, campaign, gesture, neutral.
     """
 
     text: str  # as written in the file
@@ -106,6 +106,7 @@ class Lexicon:
     neutral: Mapping[str, NeutralRule]
     vocabulary: Vocabulary
     paths: tuple[str, ...]
+    handles: Mapping[str, Term] = field(default_factory=lambda: MappingProxyType({}))  # handle (no "@", lower) -> term
 
     def election(self, election_id: str) -> Election:
         for election in self.elections:
@@ -255,12 +256,14 @@ def _build(parsed: list[tuple[str, Any]]) -> Lexicon:
 
     terms: list[Term] = []
     hashtags: dict[str, Term] = {}
+    handles: dict[str, Term] = {}
     elections: list[Election] = []
     parties: list[Party] = []
     call_roots: set[str] = set()
     neutral: dict[str, NeutralRule] = {}
     kinds = (("names", "name"), ("pair_names", "pair"), ("aliases", "alias"), ("ambiguous", "ambiguous"),
-             ("acronyms", "acronym"), ("slogans", "slogan"), ("weak_slogans", "weak_slogan"))
+             ("acronyms", "acronym"), ("slogans", "slogan"), ("weak_slogans", "weak_slogan"),
+             ("nicknames", "nickname"))
     for _, model in parsed:
         if isinstance(model, ElectionFile):
             e = model.election
@@ -270,6 +273,9 @@ def _build(parsed: list[tuple[str, Any]]) -> Lexicon:
                 for field, kind in kinds:
                     for text in getattr(cand, field):
                         terms.append(Term(text, key(text), kind, e.id, cand.number))
+                for text in cand.handles:
+                    handles[text.lstrip("@").lower()] = Term("@" + text.lstrip("@"), text.lstrip("@").lower(), "handle",
+                                                             e.id, cand.number)
                 for text in cand.hashtags:
                     hashtags[fold_hashtag(text)] = Term("#" + text.lstrip("#"), fold_hashtag(text), "hashtag", e.id, cand.number)
             for party in model.party:
@@ -285,7 +291,8 @@ def _build(parsed: list[tuple[str, Any]]) -> Lexicon:
         elif isinstance(model, PhrasesFile):
             call_roots.update(key(c) for c in model.calls)
             for field, kind in (("calls", "call"), ("call_phrases", "call_phrase"), ("support", "support"),
-                                ("campaign_terms", "campaign")):
+                                ("campaign_terms", "campaign"), ("praise", "praise"), ("attack", "attack"),
+                                ("reporting", "reporting")):
                 terms.extend(Term(t, key(t), kind) for t in getattr(model, field))
             terms.extend(Term(g.phrase, key(g.phrase), "gesture", number=g.number, strong=g.strong)
                          for g in model.gesture)
@@ -303,6 +310,7 @@ def _build(parsed: list[tuple[str, Any]]) -> Lexicon:
         parties=tuple(parties),
         terms=tuple(t for t in terms if t.key),
         hashtags=MappingProxyType(hashtags),
+        handles=MappingProxyType(handles),
         call_roots=frozenset(call_roots),
         neutral=MappingProxyType(neutral),
         vocabulary=Vocabulary.build(frozenset(words), slang),

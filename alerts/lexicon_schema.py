@@ -54,10 +54,12 @@ class CandidateEntry(_Model):
     weak_slogans: Terms
     hashtags: Terms
     parties: Terms
+    nicknames: Terms
+    handles: Terms
 
     _check_terms = field_validator(
         "names", "pair_names", "aliases", "ambiguous", "acronyms", "slogans",
-        "weak_slogans", "hashtags", "parties",
+        "weak_slogans", "hashtags", "parties", "nicknames", "handles",
     )(_clean_terms)
 
 
@@ -96,9 +98,13 @@ class PhrasesFile(_Model):
     call_phrases: Terms
     support: Terms
     campaign_terms: Terms
+    praise: Terms
+    attack: Terms
+    reporting: Terms
     gesture: list[GesturePhrase] = Field(default_factory=list)
 
-    _check_terms = field_validator("calls", "call_phrases", "support", "campaign_terms")(_clean_terms)
+    _check_terms = field_validator("calls", "call_phrases", "support", "campaign_terms", "praise", "attack",
+                                   "reporting")(_clean_terms)
 
 
 class NeutralContext(_Model):

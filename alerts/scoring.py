@@ -20,11 +20,13 @@ from alerts.lexicon import Lexicon, Term
 
 WEIGHTS = {
     "pair": 3.0, "hashtag": 3.0, "slogan": 3.0, "name": 2.5, "gesture_strong": 2.0,
-    "alias": 1.5, "party": 1.5, "number_explicit": 1.0,
+    "alias": 1.5, "party": 1.5, "number_explicit": 1.0, "nickname": 1.5, "fuzzy": 1.0, "unknown": 1.0,
 }
-WEAK_KINDS = frozenset({"ambiguous", "acronym", "weak_slogan", "party_ambiguous", "number", "gesture", "emoji"})
+WEAK_KINDS = frozenset({"ambiguous", "acronym", "weak_slogan", "party_ambiguous", "number", "gesture", "emoji",
+                        "handle"})
 NUMBER_KINDS = frozenset({"number", "number_explicit", "gesture", "gesture_strong", "emoji"})
-CANDIDATE_KINDS = frozenset({"pair", "hashtag", "slogan", "name", "alias", "ambiguous", "acronym", "weak_slogan"})
+CANDIDATE_KINDS = frozenset({"pair", "hashtag", "slogan", "name", "alias", "ambiguous", "acronym", "weak_slogan",
+                             "nickname", "handle", "fuzzy"})
 PARTY_KINDS = frozenset({"party", "party_ambiguous"})
 CALL_KINDS = frozenset({"call", "call_phrase", "support"})
 WEAK_WEIGHT = 1.0
@@ -42,7 +44,7 @@ LOCAL_OFFSET = datetime.timedelta(hours=8)  # campaign days are WITA days
 _SUPPRESS_CLASS = {
     "call": "call", "call_phrase": "call", "support": "call", "campaign": "campaign",
     "ambiguous": "weak", "acronym": "weak", "weak_slogan": "weak", "party_ambiguous": "weak",
-    "name": "title", "alias": "title",
+    "name": "title", "alias": "title", "nickname": "title", "fuzzy": "title",
 }
 
 
@@ -284,6 +286,8 @@ class Scorer:
             "ambiguous": f"'{hit.term}' (ambigu) merujuk {what}", "acronym": f"singkatan pasangan (kapital) {what}",
             "weak_slogan": f"jargon umum '{hit.term}' merujuk {what}", "party": f"nama {what}",
             "party_ambiguous": f"'{hit.term}' merujuk {what}", "number_explicit": f"nomor urut {hit.number}",
+            "nickname": f"julukan/sebutan '{hit.term}' untuk {what}", "handle": f"akun calon {hit.term}: {what}",
+            "fuzzy": f"{hit.reason or hit.term} ({what})", "unknown": hit.reason,
             "number": f"nomor {hit.number}", "gesture": f"sebutan gestur {hit.number} jari",
             "gesture_strong": f"salam/gestur kampanye {hit.number} jari", "emoji": f"emoji/gestur angka {hit.number}",
         }

@@ -167,6 +167,7 @@ def detect() -> None:
     for lineno, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
+        item = None
         try:
             item = json.loads(line)
             text = item["text"]
@@ -175,7 +176,8 @@ def detect() -> None:
             published = parse_iso(item.get("published")) if item.get("published") else None
         except (ValueError, KeyError, TypeError) as exc:
             typer.echo(f"stdin: baris {lineno}: bukan JSON {{\"id\", \"text\"}} yang valid ({exc})", err=True)
-            out_json({"id": None, "line": lineno, "error": str(exc)})
+            post_id = item.get("id") if isinstance(item, dict) else None  # echo the id whenever it was read
+            out_json({"id": post_id, "line": lineno, "error": str(exc)})
             continue
         detection = detector.detect(text, published)
         out_json({
@@ -185,6 +187,7 @@ def detect() -> None:
             "score": detection.score,
             "matches": [m.to_json() for m in detection.matches],
             "elections": list(detection.elections),
+            "stance": detection.stance.to_json() if detection.stance else None,
         })
         sys.stdout.flush()
 

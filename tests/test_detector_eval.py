@@ -6,6 +6,8 @@ import importlib.util
 import pathlib
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SET = ROOT / "tests" / "data" / "detector_eval.jsonl"
 
@@ -35,3 +37,27 @@ def test_precision_and_recall_at_least_095() -> None:
     misses = [r["id"] for r, _ in result.false_positives + result.false_negatives]
     assert result.precision >= 0.95, (result.precision, misses)
     assert result.recall >= 0.95, (result.recall, misses)
+
+
+def test_real_dev_set_precision_and_recall() -> None:
+    """Real public posts (../shared/realposts/dev.jsonl): the bar is the figure reached minus a margin."""
+    module = _eval_module()
+    if not module.REAL_SET.exists():
+        pytest.skip(f"real dev set not present at {module.REAL_SET}")
+    rows = module.load_rows(module.REAL_SET)
+    result = module.evaluate(rows)
+    misses = [r["id"] for r, _ in result.false_positives + result.false_negatives]
+    assert result.precision >= 0.85, (result.precision, misses)
+    assert result.recall >= 0.83, (result.recall, misses)
+    high_right, high_wrong = result.by_severity.get("high", (0, 0))
+    assert high_right / max(1, high_right + high_wrong) >= 0.9  # "high" is right at least 9 times in 10
+
+
+def test_real_dev_set_beats_keyword_baseline() -> None:
+    module = _eval_module()
+    if not module.REAL_SET.exists():
+        pytest.skip(f"real dev set not present at {module.REAL_SET}")
+    rows = module.load_rows(module.REAL_SET)
+    ours = module.evaluate(rows)
+    baseline = module.evaluate(rows, flag=module.keyword_baseline(module.shipped_detector().lexicon))
+    assert ours.f1 > baseline.f1 + 0.1

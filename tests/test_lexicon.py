@@ -39,7 +39,8 @@ def test_shipped_lexicon_is_valid() -> None:
     assert check_lexicon(SHIPPED) == []
     lexicon = load_lexicon(SHIPPED)
     ids = {e.id for e in lexicon.elections}
-    assert ids == {"pilpres-2024", "pileg-2024", "pilbup-ppu-2024", "pilgub-kaltim-2024"}
+    assert ids == {"pilpres-2024", "pileg-2024", "pilbup-ppu-2024", "pilgub-kaltim-2024", "pilkada-jatim-2024",
+                   "pilkada-banten-2024", "pilkada-jakarta-2024"}
     ppu = lexicon.election("pilbup-ppu-2024")
     assert str(ppu.campaign_start) == "2024-09-25" and str(ppu.voting_day) == "2024-11-27"
     assert lexicon.candidate("pilbup-ppu-2024", 2).pair == "Andi Harahap - Dayang Donna Faroek"

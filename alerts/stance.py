@@ -1,0 +1,183 @@
+"""Stance: does a post take a side, or does it report, inform, ask or joke?
+
+A compact linear model (logistic regression over binary word 1-2-grams, character
+3-4-grams inside words and a few style features, rows L2-normalised) trained by
+``scripts/train_stance.py`` on public, labelled Indonesian political posts (see
+docs/stance-model.md). Inference is pure Python over a dict of weights: it loads
+offline from ``alerts/data/stance_model.json.gz``, needs no scikit-learn and is
+deterministic.
+
+Candidate mentions are replaced by one placeholder before the features are taken
+(``__cand__``), so a model trained on 2019 posts about other candidates carries over
+to any election in the lexicon. :func:`features` is the single definition of the
+features, shared by training and inference.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import pathlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+MODEL_PATH = pathlib.Path(__file__).resolve().parent / "data" / "stance_model.json.gz"
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+|\b[a-z0-9-]+\.(?:com|id|co|net|org)/\S*", re.I)
+_HANDLE = re.compile(r"@([A-Za-z0-9_]{1,30})")
+_WORD = re.compile(r"[a-z0-9_]+")
+CAND = "__cand__"
+# media and official accounts: a post addressed to or quoting them reads as news
+MEDIA_HANDLES = frozenset({
+    "detikcom", "kompascom", "kompastv", "tempodotco", "temponasional", "tribunnews", "okezonenews",
+    "cnnindonesia", "cnnindonesiadaily", "liputan6dotcom", "republikaonline", "jpnncom", "antaranews",
+    "metrotv", "tvonenews", "kumparan", "suaradotcom", "idntimes", "narasinewsroom", "beritasatu",
+    "sindonews", "inewsdotid", "kpu_id", "bawaslu_ri", "bawasluri", "kpujatim", "mediaindonesia",
+    "tirtoid", "cnbcindonesia", "jawapos", "radarsurabaya", "beritajatimcom", "suarasurabaya",
+})
+ATTRIBUTION = frozenset({
+    "kata", "ujar", "ujarnya", "katanya", "menurut", "menurutnya", "mengaku", "mengatakan", "menegaskan",
+    "menyebut", "menyebutkan", "menjelaskan", "tutur", "tuturnya", "ungkap", "ungkapnya", "mengungkapkan",
+    "menyampaikan", "menilai", "menanggapi", "merespons", "membantah", "dibantah", "disebut", "jelasnya",
+    "imbuhnya", "tegasnya", "pungkasnya", "menyatakan",
+})
+FIRST_PERSON = frozenset({"saya", "aku", "gue", "gua", "gw", "ane", "kami", "sy", "aq", "q", "ku"})
+PRAISE_OR_ATTACK_HINT = frozenset({"!", "!!"})
+
+
+def _clean(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, list[str]]:
+    """Lower-case text with candidate spans, URLs and handles replaced; plus style tokens."""
+    style: list[str] = []
+    if spans:
+        parts, last = [], 0
+        for start, end in sorted(spans):
+            if start < last:
+                continue
+            parts.append(text[last:start])
+            parts.append(f" {CAND} ")
+            last = end
+        parts.append(text[last:])
+        text = "".join(parts)
+    if _URL.search(text):
+        style.append("__has_url__")
+        text = _URL.sub(" __url__ ", text)
+
+    def handle(match: re.Match) -> str:
+        name = match.group(1).lower()
+        if name in MEDIA_HANDLES:
+            style.append("__media__")
+            return " __media__ "
+        return " __user__ "
+
+    text = _HANDLE.sub(handle, text)
+    letters = [w for w in re.findall(r"[A-Za-z][A-Za-z]+", text) if w not in ("url", "user", "media", "cand")]
+    if len(letters) >= 6:
+        capital = sum(1 for w in letters if w[0].isupper()) / len(letters)
+        if capital >= 0.6:
+            style.append("__title_case__")
+    if "!" in text:
+        style.append("__exclaim__")
+    if "#" in text:
+        style.append("__hashtag__")
+    if any(ord(c) > 0x2500 for c in text):
+        style.append("__emoji__")
+    if '"' in text or "“" in text:
+        style.append("__quote__")
+    return text.lower(), style
+
+
+def features(text: str, spans: tuple[tuple[int, int], ...] = ()) -> list[str]:
+    """The model's features for ``text`` with candidate mentions at ``spans``."""
+    clean, style = _clean(text, spans)
+    words = _WORD.findall(clean)
+    out = set(style)
+    if any(w in ATTRIBUTION for w in words):
+        out.add("__attrib__")
+    if any(w in FIRST_PERSON for w in words):
+        out.add("__first_person__")
+    if words and words[0] == CAND:
+        out.add("__starts_cand__")
+    out.add(f"__len{min(len(words) // 10, 5)}__")
+    for i, word in enumerate(words):
+        out.add(word)
+        if i:
+            out.add(f"{words[i - 1]} {word}")
+        if len(word) > 3 and not word.startswith("__"):
+            padded = f"<{word}>"
+            for n in (3, 4):
+                for j in range(len(padded) - n + 1):
+                    out.add("#" + padded[j:j + n])
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class Stance:
+    """P(takes a side) and the Indonesian reason staff see."""
+
+    side: float
+    news: bool
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"side": round(self.side, 3), "news": self.news, "reason": self.reason}
+
+
+class StanceModel:
+    def __init__(self, weights: dict[str, float], intercept: float, meta: dict | None = None):
+        self.weights = weights
+        self.intercept = intercept
+        self.meta = meta or {}
+
+    @classmethod
+    def load(cls, path: pathlib.Path = MODEL_PATH) -> "StanceModel":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            raw = json.load(fh)
+        return cls({k: float(v) for k, v in raw["weights"].items()}, float(raw["intercept"]), raw.get("meta"))
+
+    def save(self, path: pathlib.Path) -> None:
+        data = {"intercept": round(self.intercept, 5), "meta": self.meta,
+                "weights": {k: round(v, 4) for k, v in sorted(self.weights.items())}}
+        raw = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0) as gz:
+                gz.write(raw)
+        tmp.replace(path)
+
+    def decision(self, feats: list[str]) -> float:
+        known = [self.weights[f] for f in feats if f in self.weights]
+        if not known:
+            return self.intercept
+        return self.intercept + sum(known) / math.sqrt(len(known))
+
+    def predict(self, text: str, spans: tuple[tuple[int, int], ...] = (), reporting: int = 0) -> Stance:
+        """``reporting``: how many reporting cues of the lexicon (sikap.toml) the post has."""
+        feats = features(text, spans)
+        z = self.decision(feats)
+        side = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        news = news_style(feats, reporting)
+        return Stance(side, news, stance_reason(side, news, feats))
+
+
+def news_style(feats: list[str], reporting: int = 0) -> bool:
+    """Headline form, attribution verbs, media handles, links and reporting cues: the marks of reporting."""
+    marks = sum(f in feats for f in ("__attrib__", "__media__", "__title_case__", "__has_url__", "__quote__"))
+    marks += min(reporting, 2)
+    return marks >= 2 and "__first_person__" not in feats and "__exclaim__" not in feats
+
+
+def stance_reason(side: float, news: bool, feats: list[str]) -> str:
+    if news:
+        return "gaya pemberitaan (judul/atribusi/tautan media): cenderung melaporkan, bukan berpihak"
+    if side >= 0.5:
+        return f"menilai calon secara positif/negatif (model sikap {side:.2f})"
+    return f"tidak tampak berpihak: informasi, pertanyaan atau candaan (model sikap {side:.2f})"
+
+
+@lru_cache(maxsize=1)
+def default_model() -> StanceModel | None:
+    """The shipped model, or None when the file is missing (the detector then uses rules only)."""
+    if not MODEL_PATH.exists():
+        return None
+    return StanceModel.load(MODEL_PATH)
