@@ -32,6 +32,7 @@ from typing import Callable
 from alerts import delivery as dv
 from alerts.channels import (Channel, NotifierFactory, SendResult, build_channels,
                              template_fields)
+from alerts.rename import legacy_map, move_delivery, rename_deliveries
 from alerts.render import Renderer, format_pending  # noqa: F401  (re-exported for the CLI)
 from alerts.routing import hold_until, route
 from alerts.secrets import mask
@@ -107,6 +108,7 @@ class Outbox:
         self._retry = (settings.seconds("retry_initial"), settings.seconds("retry_max"))
         self._dead_after = settings.seconds("dead_after")
         self._timeout = settings.seconds("send_timeout")
+        self._migrate_keys()
 
     # -- storage ------------------------------------------------------------
     @contextlib.contextmanager
@@ -193,6 +195,45 @@ class Outbox:
                 path.unlink()
             else:
                 self._archive(path, record)
+
+    def _migrate_keys(self) -> None:
+        """Deliveries stored under an old URL-based channel key go to today's name."""
+        with self._tlock, self._lock():
+            for path, record in self._records():
+                mapping = legacy_map(set(record["deliveries"]), self.settings)
+                renamed = rename_deliveries(record, mapping) if mapping else []
+                if renamed:
+                    atomic_write_json(path, record)
+                    for old, new in renamed:
+                        log.info("outbox: delivery of %s for the old channel key %s now goes to "
+                                 "channel %s", mask(record["alert"]["id"]), old, new)
+
+    def move(self, old: str, new: str, now: datetime | None = None) -> dict[str, int]:
+        """Give every unsent delivery for channel ``old`` to channel ``new``.
+
+        For a renamed or removed channel (``pantau alerts move``). ``new`` must
+        be configured; an alert ``new`` already has is not queued twice.
+        Returns counts ``{"moved", "already", "busy"}``.
+        """
+        if new not in self.channels:
+            known = ", ".join(sorted(self.channels)) or "(belum ada)"
+            raise ValueError(f"kanal {new!r} tidak ada di konfigurasi; kanal yang ada: {known}")
+        if old == new:
+            raise ValueError("kanal asal dan tujuan sama")
+        now = now or self.clock()
+        cs = next(c for c in self.channel_settings if c.name == new)
+        counts = {"moved": 0, "already": 0, "busy": 0}
+        with self._tlock, self._lock():
+            for path, record in self._records():
+                alert = record["alert"]
+                hold = hold_until(alert["kind"], alert["severity"], cs, now, self.settings.quiet_hours)
+                outcome = move_delivery(record, old, new, now, self.owner, hold)
+                if outcome:
+                    counts[outcome] += 1
+                if outcome in ("moved", "already"):
+                    self._save(path, record, now)
+        log.info("outbox: deliveries of channel %s moved to %s: %s", old, new, counts)
+        return counts
 
     # -- enqueue ------------------------------------------------------------
     def enqueue(self, alert: Alert, exclude: frozenset[str] = frozenset()) -> bool:
@@ -299,7 +340,8 @@ class Outbox:
 
     def _send(self, channel: Channel | None, name: str, alert: Alert):
         if channel is None:
-            return SendResult(False, "channel no longer configured", "FAILURE")
+            return SendResult(False, f"kanal {name} tidak ada lagi di konfigurasi; pindahkan: "
+                                     f"pantau alerts move --from {name} --to NAMA", "FAILURE")
         try:
             message = self.renderer.render_alert(alert, channel.style, {"channel": name})
         except Exception as exc:  # a staff-edited template broke: keep the alert queued
@@ -404,7 +446,8 @@ class Outbox:
                                  "state": d["state"], "next_try": d.get("next_try"),
                                  "kind": alert["kind"], "severity": alert["severity"],
                                  "created": alert.get("created"),
-                                 "interrupted": d.get("interrupted", 0)})
+                                 "interrupted": d.get("interrupted", 0),
+                                 "configured": name in self.channels})
         return rows
 
     def counts(self) -> dict:

@@ -236,6 +236,12 @@ def format_pending(rows: list[dict]) -> str:
     dead = sum(1 for r in rows if r.get("state") == "dead")
     lines.append("")
     lines.append(f"{len(rows)} pengiriman tertunda, {dead} di antaranya gagal permanen.")
+    orphans = sorted({mask(str(r.get("channel"))) for r in rows if r.get("configured") is False})
+    if orphans:
+        count = sum(1 for r in rows if r.get("configured") is False)
+        lines.append(f"{count} di antaranya menunggu kanal yang tidak ada lagi di konfigurasi "
+                     f"({', '.join(orphans)}); pindahkan ke kanal yang ada dengan: "
+                     f"pantau alerts move --from {orphans[0]} --to NAMA-KANAL")
     return "\n".join(lines)
 
 

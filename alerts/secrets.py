@@ -1,7 +1,8 @@
 """Secret masking for logs, errors and printed URLs.
 
 Config loading registers every value that came from ``${ENV}`` or a systemd
-credential; :class:`MaskingFilter` then replaces them in every log record.
+credential (of any length, with its percent-encoded forms);
+:class:`MaskingFilter` then replaces them in every log record.
 Apprise URLs are also masked structurally (password, token, query secrets).
 """
 from __future__ import annotations
@@ -9,26 +10,41 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
 MASK = "****"
 
 
+#: secrets shorter than this are masked only where they stand alone (not inside a word)
+SHORT = 4
+
+
 def register_secret(value: str | None) -> None:
-    """Remember ``value`` so that :func:`mask` hides it everywhere."""
-    if value and len(value) >= 4:
-        with _lock:
-            _secrets.add(value)
+    """Remember ``value`` (and its percent-encoded forms) so that :func:`mask` hides it.
+
+    Every length counts: a short secret (under :data:`SHORT` characters) is
+    masked where it is not part of a longer word or number, so "ab" hides in
+    ``user:ab@host`` but "about" stays readable.
+    """
+    if not value:
+        return
+    forms = {value, quote(value, safe=""), quote(value), quote_plus(value)}
+    with _lock:
+        _secrets.update(f for f in forms if f)
 
 
 def _mask_registered(text: str) -> str:
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)
     for secret in secrets:
-        if secret in text:
+        if secret not in text:
+            continue
+        if len(secret) >= SHORT:
             text = text.replace(secret, MASK)
+        else:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", MASK, text)
     return text
 
 

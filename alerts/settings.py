@@ -18,7 +18,7 @@ import re
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from alerts.timeutil import parse_duration
 
@@ -66,8 +66,9 @@ class ChannelSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    #: stable name used in the outbox and in staff-facing lists (never the URL)
-    name: str
+    #: the channel's identity: the outbox keys deliveries by it, staff see it
+    #: (never the URL). Left out: derived from the scheme ("mailtos", "mailtos-2")
+    name: str = ""
     #: apprise URL (``${ENV}`` references already expanded by the config loader)
     url: str
     min_severity: Severity = "medium"
@@ -95,7 +96,8 @@ class ChannelSettings(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not _NAME.match(value):
+        value = value.strip()
+        if value and not _NAME.match(value):
             raise ValueError(
                 f"channel name {value!r} must be 1-40 letters, digits, '-', '_' or '.'"
             )
@@ -130,6 +132,8 @@ class AlertsSettings(BaseModel):
     templates_dir: str = ""
     #: limit for one send to one channel
     send_timeout: str = "30s"
+    #: names derived for ``urls`` (see :meth:`all_channels`)
+    _url_names: list[str] = PrivateAttr(default_factory=list)
 
     @field_validator("retry_initial", "retry_max", "dead_after", "send_timeout")
     @classmethod
@@ -160,34 +164,74 @@ class AlertsSettings(BaseModel):
     def _consistent(self) -> "AlertsSettings":
         if parse_duration(self.retry_max) < parse_duration(self.retry_initial):
             raise ValueError("retry_max must not be shorter than retry_initial")
-        names = [c.name for c in self.all_channels()]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        given = [c.name for c in self.channels if c.name]
+        dupes = sorted({n for n in given if given.count(n) > 1})
         if dupes:
             raise ValueError(f"channel names must be unique: {', '.join(dupes)}")
+        derived = _derived_names([scheme_name(u) for u in self.urls]
+                                 + [scheme_name(c.url) for c in self.channels if not c.name], set(given))
+        self._url_names = derived[: len(self.urls)]
+        rest = iter(derived[len(self.urls):])
+        for channel in self.channels:
+            if not channel.name:
+                channel.name = next(rest)
         return self
 
     # -- derived values -------------------------------------------------
     def all_channels(self) -> list[ChannelSettings]:
-        """The named channels plus one channel per simple-form URL.
+        """One channel per simple-form URL, then the ``[[alerts.channels]]`` tables.
 
-        A simple-form URL is named ``<scheme>-<8 hex of its SHA-256>``, so the
-        name is stable when the list is reordered (pending deliveries follow
-        the URL) and never shows the URL itself.
+        A channel's identity is its name, never its URL: a simple-form URL (or a
+        table without ``name``) is named after its scheme, ``mailtos``, then
+        ``mailtos-2`` for a second one, so fixing a port or changing a password
+        inside the URL keeps the queued deliveries. The numbering follows the
+        order in the file (reordering two URLs of one scheme swaps their names).
         """
+        names = getattr(self, "_url_names", None) or _derived_names(
+            [scheme_name(u) for u in self.urls], {c.name for c in self.channels})
         simple = [
             ChannelSettings(
-                name=simple_channel_name(url), url=url, min_severity=self.min_severity,
+                name=name, url=url, min_severity=self.min_severity,
                 kinds=["finding", "health", "notice"], digest=True,
             )
-            for url in self.urls
+            for name, url in zip(names, self.urls)
         ]
         return simple + list(self.channels)
+
+    def simple_urls(self) -> list[tuple[str, str]]:
+        """``(name, url)`` of the simple-form URLs (for migrating old outbox keys)."""
+        return [(c.name, c.url) for c in self.all_channels()[: len(self.urls)]]
 
     def seconds(self, key: str) -> float:
         """A duration setting in seconds, e.g. ``settings.seconds("dead_after")``."""
         return parse_duration(getattr(self, key))
 
 
+def scheme_name(url: str) -> str:
+    """The name a channel gets from its URL's scheme (``mailtos``), a valid channel name."""
+    scheme = re.sub(r"[^a-z0-9_.-]", "", (urlsplit(url).scheme or "").lower())[:30]
+    return scheme if scheme and scheme[0].isalnum() else "kanal"
+
+
+def _derived_names(bases: list[str], taken: set[str]) -> list[str]:
+    """Unique names: ``base``, then ``base-2``, ``base-3``... skipping ``taken``."""
+    used = set(taken)
+    out = []
+    for base in bases:
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}-{n}"
+        used.add(name)
+        out.append(name)
+    return out
+
+
+#: an outbox key of the old URL-based naming: ``<scheme>-<8 hex of sha256(url)>``
+LEGACY_NAME = re.compile(r"^([a-z0-9+.-]{1,12})-([0-9a-f]{8})$")
+
+
 def simple_channel_name(url: str) -> str:
+    """The old, URL-based name of a simple-form URL (outbox records written before names)."""
     scheme = (urlsplit(url).scheme or "url").lower()[:12]
     return f"{scheme}-{hashlib.sha256(url.encode('utf-8')).hexdigest()[:8]}"

@@ -422,6 +422,25 @@ def alerts_retry(
                f"gagal permanen {getattr(report, 'dead', 0)}.")
 
 
+@alerts_app.command("move")
+def alerts_move(
+    old: str = typer.Option(..., "--from", help="Nama kanal lama (yang diganti nama atau dihapus)."),
+    new: str = typer.Option(..., "--to", help="Nama kanal tujuan di config.toml."),
+) -> None:
+    """Pindahkan peringatan yang menunggu kanal lama ke kanal lain (kanal diganti nama/dihapus)."""
+    setup_logging(STATE.verbose)
+    config = get_config()
+    try:
+        counts = _outbox(config).move(old, new)
+    except ValueError as exc:
+        raise fail(str(exc))
+    typer.echo(f"{counts['moved']} kiriman dipindahkan dari {old} ke {new}"
+               + (f"; {counts['already']} sudah menuju {new} (tidak dikirim dua kali)" if counts["already"] else "")
+               + (f"; {counts['busy']} sedang dikirim, coba lagi sebentar" if counts["busy"] else "") + ".")
+    if not any(counts.values()):
+        typer.echo(f"Tidak ada kiriman tertunda untuk kanal {old}.")
+
+
 from . import cli_review  # noqa: E402  (review, evidence, report, purge)
 
 cli_review.register(app, findings_app)

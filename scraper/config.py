@@ -17,6 +17,7 @@ import tomllib
 from datetime import time as dtime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -297,8 +298,18 @@ def default_config_path() -> Path:
     return Path(os.environ.get(ENV_CONFIG) or "config.toml")
 
 
+#: key paths whose values are URLs: a secret inside them is percent-encoded
+_URL_KEYS = re.compile(r"alerts\.(urls\[\d+\]|channels\[\d+\]\.url)")
+
+
 def _expand(value: Any, where: str, problems: list[Problem], file: str) -> Any:
-    """Replace ``${NAME}`` references in every string of ``value``."""
+    """Replace ``${NAME}`` references in every string of ``value``.
+
+    In a URL (``alerts.urls``, ``alerts.channels[].url``) a secret that is
+    part of the URL is percent-encoded, so ``p@ss/w:rd#1`` stays one password
+    (apprise decodes it); a value that is nothing but ``${NAME}`` is the whole
+    URL and is used as it is.
+    """
     if isinstance(value, dict):
         return {k: _expand(v, f"{where}.{k}" if where else k, problems, file) for k, v in value.items()}
     if isinstance(value, list):
@@ -319,8 +330,11 @@ def _expand(value: Any, where: str, problems: list[Problem], file: str) -> Any:
                                     f"{name} or provide the systemd credential {name} (LoadCredential=)"))
             return m.group(0)
         register_secret(secret)
+        if in_url:
+            return quote(secret, safe="")
         return secret
 
+    in_url = bool(_URL_KEYS.fullmatch(where)) and not _REF.fullmatch(value.strip())
     return _REF.sub(repl, value)
 
 
