@@ -149,6 +149,18 @@ class HttpSettings(_Section):
     #: per-platform caps, e.g. { youtube = "10MB" } (platforms with fixed hosts)
     max_bodies: dict[str, Size] = Field(default_factory=dict)
 
+    @field_validator("max_bodies")
+    @classmethod
+    def _platforms(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from .platforms import ADAPTERS  # late: the platforms package is heavier than config
+
+        fixed = sorted(n for n, c in ADAPTERS.items() if getattr(c, "hosts", ()))
+        unknown = sorted(set(value) - set(fixed))
+        if unknown:
+            raise ValueError(f"no per-platform cap for {', '.join(unknown)}: use one of "
+                             f"{', '.join(fixed)} (other platforms use max_body)")
+        return value
+
 
 class HealthSettings(_Section):
     #: consecutive failures before staff get one health alert

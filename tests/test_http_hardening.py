@@ -188,6 +188,9 @@ def test_config_max_body_sizes(tmp_path):
     with pytest.raises(ConfigError) as info:
         config_from_dict({"http": {"max_body": "lots"}}, tmp_path / "config.toml")
     assert "http.max_body" in str(info.value.problems[0])
+    with pytest.raises(ConfigError) as info:
+        config_from_dict({"http": {"max_bodies": {"rss": "1MB"}}}, tmp_path / "config.toml")
+    assert "http.max_bodies" in str(info.value.problems[0]) and "youtube" in str(info.value.problems[0])
 
 
 def test_once_records_too_large_as_a_health_problem(sites, tmp_path):
