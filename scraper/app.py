@@ -52,14 +52,22 @@ def load_people(config: Config) -> list[Person]:
     return load_watchlists(config.watchlist_files())
 
 
-def check_everything(config_path) -> list[Problem]:
-    """Every problem in the config, the watchlists and the lexicon files."""
+def check_everything(config_path, notes: list[str] | None = None) -> list[Problem]:
+    """Every problem in the config, the watchlists and the lexicon files.
+
+    ``notes`` (if given) receives remarks for staff that are not problems:
+    ignored spreadsheet columns, and a warning when no account is watched.
+    """
     config, problems = check_config(config_path)
     if config is None:
         return problems
     files = config.watchlist_files()
-    _people, wl_problems = check_watchlists(files)
+    people, wl_problems = check_watchlists(files, notes=notes)
     problems += wl_problems
+    if notes is not None and not wl_problems and not any(p.accounts for p in people):
+        where = ", ".join(config.watchlists.paths)
+        notes.append("PERINGATAN: tidak ada akun yang dipantau" + (" (tidak ada berkas daftar pantauan)"
+                     if not files else "") + f"; isi daftar pantauan di {where}")
     lexicon_files = config.lexicon_files()
     if not lexicon_files:
         problems.append(Problem(str(config.path), "lexicon.paths",

@@ -32,8 +32,12 @@ app.add_typer(alerts_app, name="alerts")
 log = logging.getLogger("pantau")
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """One line per event on stderr (journald adds the time); secrets masked."""
+def setup_logging(verbose: bool = False, interactive: bool = False) -> None:
+    """One line per event on stderr (journald adds the time); secrets masked.
+
+    ``interactive`` commands (a staff member at a terminal) show only warnings
+    and errors unless ``-v``; the daemon logs INFO.
+    """
     root = logging.getLogger()
     if any(getattr(h, "_pantau", False) for h in root.handlers):
         return
@@ -42,7 +46,7 @@ def setup_logging(verbose: bool = False) -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskingFilter())
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if interactive else logging.INFO)
     for noisy in ("apscheduler", "httpx", "httpcore", "asyncio", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -94,10 +98,13 @@ def check() -> None:
     """Periksa konfigurasi, semua daftar pantau dan semua berkas leksikon."""
     from .app import check_everything
 
-    problems = check_everything(STATE.config_path)
+    notes: list[str] = []
+    problems = check_everything(STATE.config_path, notes=notes)
     for problem in problems:
         typer.echo(mask(str(problem)))
     _check_notes()
+    for note in notes:
+        typer.echo(("" if note.startswith("PERINGATAN") else "Catatan: ") + mask(note), err=True)
     if problems:
         typer.echo(f"{len(problems)} masalah ditemukan.", err=True)
         raise typer.Exit(1)
@@ -118,7 +125,7 @@ def _check_notes() -> None:
 @app.command()
 def once(as_json: bool = typer.Option(False, "--json", help="Cetak ringkasan sebagai JSON.")) -> None:
     """Jalankan satu siklus penuh atas semua akun sekarang, lalu keluar."""
-    setup_logging(STATE.verbose)
+    setup_logging(STATE.verbose, interactive=True)
     config = get_config()
     summary = asyncio.run(_once(config))
     if as_json:
@@ -195,27 +202,56 @@ def detect() -> None:
 @findings_app.command("list")
 def findings_list(
     as_json: bool = typer.Option(False, "--json", help="Cetak sebagai larik JSON."),
-    status: Optional[str] = typer.Option(None, "--status", help="Hanya status ini: new, confirmed, dismissed."),
+    status: Optional[str] = typer.Option(None, "--status",
+                                         help="Hanya status ini: baru, dikonfirmasi, ditolak (atau new, confirmed, dismissed)."),
 ) -> None:
-    """Daftar temuan."""
-    from alerts.timeutil import fmt_wita
-
+    """Daftar temuan: ID pendek, status, tingkat, batas penanganan, tanda unggahan dihapus."""
+    from .review import ReviewError, parse_status
     from .store import FindingStore, storage_layout
 
+    try:
+        wanted = parse_status(status) if status is not None else None
+    except ReviewError as exc:
+        raise fail(f"Gagal: {exc}", 2)
     config = get_config()
     store = FindingStore(storage_layout(config.storage_dir)["findings"])
-    items = [f for f in store.all() if status is None or f.get("status") == status]
+    items = [f for f in store.all() if wanted is None or f.get("status", "new") == wanted]
+    items.sort(key=lambda f: (f.get("deadline") or "", f["id"]))
     if as_json:
         out_json([finding_summary(f) for f in items])
         return
     if not items:
-        typer.echo("Belum ada temuan.")
+        typer.echo("Belum ada temuan." if wanted is None else "Tidak ada temuan dengan status itu.")
         return
+    typer.echo(format_findings_table(items))
+
+
+def format_findings_table(items: list[dict]) -> str:
+    """The staff table of findings (Indonesian words, WITA, sorted by deadline)."""
+    from alerts.timeutil import fmt_wita, parse_iso, utc_now
+
+    from .review import SEVERITY_ID, STATUS_ID
+
+    now = utc_now()
+    header = ("ID", "STATUS", "TINGKAT", "BATAS PENANGANAN", "NAMA (UNIT)", "PLATFORM", "CATATAN")
+    rows = [header]
     for f in items:
         p = f["person"]
-        typer.echo(f"{f['id']}  [{f['status']}] {f['severity'].upper():6} {p['name']} ({p['unit']}) "
-                   f"{f['platform']}  dilihat {fmt_wita(f['first_seen'])}  {', '.join(f.get('terms', []))}")
-        typer.echo(f"    {f['post_url']}")
+        due = parse_iso(f.get("deadline"))
+        marks = []
+        if due and due < now and f.get("status", "new") == "new":
+            marks.append("LEWAT BATAS")
+        if f.get("post_deleted_at"):
+            marks.append(f"DIHAPUS {fmt_wita(f['post_deleted_at'], False)}")
+        rows.append((f["id"][:8], STATUS_ID.get(f.get("status", "new"), str(f.get("status"))),
+                     SEVERITY_ID.get(f.get("severity"), str(f.get("severity"))),
+                     fmt_wita(due) if due else "-", f"{p['name']} ({p['unit']})", f["platform"],
+                     ", ".join(marks) or "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"{len(items)} temuan. Rincian: pantau findings show ID")
+    return "\n".join(lines)
 
 
 def finding_summary(f: dict) -> dict:
@@ -247,7 +283,7 @@ def demo(
     folder: Path = typer.Option(Path(".pantau-demo"), "--dir", help="Folder kerja demo (dihapus dan dibuat ulang)."),
 ) -> None:
     """Demo lengkap tanpa internet: situs lokal, server surel lokal, tiga siklus."""
-    setup_logging(STATE.verbose)
+    setup_logging(STATE.verbose, interactive=True)
     logging.getLogger().setLevel(logging.WARNING if not STATE.verbose else logging.DEBUG)
     from .demo.run import run_demo
 
@@ -312,7 +348,7 @@ def probe(
     """Ambil satu akun sekarang dan tampilkan postingan atau vonis kesehatannya."""
     from .parsing import format_result
 
-    setup_logging(STATE.verbose)
+    setup_logging(STATE.verbose, interactive=True)
     config = get_config()
     try:
         result = asyncio.run(_probe(config, url, platform, _json_options(options)))
@@ -382,7 +418,7 @@ def _outbox(config: Config):
 @alerts_app.command("test")
 def alerts_test() -> None:
     """Kirim pesan uji ke setiap kanal dan laporkan hasil masing-masing."""
-    setup_logging(STATE.verbose)
+    setup_logging(STATE.verbose, interactive=True)
     config = get_config()
     results = _outbox(config).send_test()
     failed = 0
@@ -412,7 +448,7 @@ def alerts_retry(
     dead: bool = typer.Option(False, "--dead", help="Coba lagi juga kiriman yang sudah gagal permanen."),
 ) -> None:
     """Kirim sekarang semua peringatan yang menunggu (tanpa menunggu jeda percobaan ulang)."""
-    setup_logging(STATE.verbose)
+    setup_logging(STATE.verbose, interactive=True)
     config = get_config()
     outbox = _outbox(config)
     if dead:

@@ -101,28 +101,35 @@ def findings_dismiss(
 def findings_export(
     date_from: str = typer.Option(..., "--from", help="Tanggal awal YYYY-MM-DD (WITA)."),
     date_to: str = typer.Option(..., "--to", help="Tanggal akhir YYYY-MM-DD (WITA), ikut dihitung."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Berkas CSV (default: cetak ke layar)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Berkas hasil .csv atau .xlsx (default: CSV ke layar)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv atau xlsx (default: dari akhiran --out, lalu csv)."),
     by: str = typer.Option("", "--by", help="Nama petugas (untuk log audit; default: nama login)."),
 ) -> None:
-    """Ekspor temuan ke CSV (UTF-8, bisa dibuka Excel) untuk rekap bulanan."""
-    from .export import parse_day, select, to_csv
+    """Ekspor temuan ke CSV (pemisah ;) atau Excel .xlsx untuk rekap bulanan."""
+    from .export import FORMATS, parse_day, select, to_csv, to_xlsx
     from .review import _actor, audit_log
     from .store import FindingStore, storage_layout
 
     cli = _cli()
+    fmt = (fmt or (out.suffix.lstrip(".") if out is not None and out.suffix else "csv")).lower()
+    if fmt not in FORMATS:
+        raise cli.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih csv atau xlsx", 2)
+    if fmt == "xlsx" and out is None:
+        raise cli.fail("Gagal: format xlsx perlu --out BERKAS.xlsx", 2)
     try:
         start, end = parse_day(date_from), parse_day(date_to)
         config = cli.get_config()
         rows = select(FindingStore(storage_layout(config.storage_dir)["findings"]).all(), start, end)
     except ValueError as exc:
         raise cli.fail(f"Gagal: {exc}", 2)
-    text = to_csv(rows)
+    data = to_xlsx(rows) if fmt == "xlsx" else to_csv(rows).encode("utf-8")
     audit_log(config.storage_dir).append("export", actor=_actor(by), details={
-        "from": str(start), "to": str(end), "findings": len(rows), "out": str(out) if out else "-"})
+        "from": str(start), "to": str(end), "findings": len(rows), "out": str(out) if out else "-",
+        "format": fmt})
     if out is None:
-        sys.stdout.write(text)
+        sys.stdout.write(data.decode("utf-8"))
         return
-    atomic_write_bytes(out, text.encode("utf-8"))
+    atomic_write_bytes(out, data)
     typer.echo(f"{len(rows)} temuan ({start} s.d. {end}) diekspor ke {out}", err=True)
 
 

@@ -253,7 +253,7 @@ class WebSettings(_Section):
 class Config(_Section):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     watchlists: GlobSettings = Field(default_factory=lambda: GlobSettings(
-        paths=["watchlists/people/*.toml", "watchlists/people/*.csv"]))
+        paths=["watchlists/people/*.toml", "watchlists/people/*.csv", "watchlists/people/*.xlsx"]))
     lexicon: GlobSettings = Field(default_factory=lambda: GlobSettings(paths=["watchlists/lexicon/*.toml"]))
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     browser: BrowserSettings = Field(default_factory=BrowserSettings)

@@ -1,12 +1,19 @@
-"""CSV export of findings for the monthly recap (opens directly in Excel).
+"""Export of findings for the monthly recap: CSV or ``.xlsx`` (opens directly in Excel).
 
 Dates are calendar days in WITA, both ends included, applied to the
-finding's first-seen time. The file is UTF-8 with a BOM (Excel otherwise
-reads it as ANSI), comma-separated, one header row. Cells that a spreadsheet
-would run as a formula (starting with ``= + - @``, tab or CR; post texts
-are written by the watched people) are prefixed with ``'``. The NIP is
-written as ``="…"`` so Excel keeps all 18 digits instead of showing
-1,98503E+17 (it is validated to be digits only, so this is not injection).
+finding's first-seen time. Labels and values are Indonesian (``tinggi``,
+``dikonfirmasi``).
+
+* CSV: UTF-8 with a BOM (Excel otherwise reads it as ANSI), separated by
+  ``;`` (what Excel expects in an Indonesian locale, where ``,`` is the
+  decimal mark), one header row, times as ISO ``YYYY-MM-DD HH:MM`` in WITA
+  (they sort and Excel reads them as dates), the score with a decimal comma.
+  Cells that a spreadsheet would run as a formula (starting with
+  ``= + - @``, tab or CR; post texts are written by the watched people) are
+  prefixed with ``'``. The NIP is written as ``="…"`` so Excel keeps all 18
+  digits (it is validated to be digits only, so this is not injection).
+* XLSX (openpyxl): real date cells, the score as a number, the NIP as a text
+  cell; the header row bold and frozen with a filter.
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ import io
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
 
-from alerts.timeutil import WITA, fmt_wita, parse_iso
+from alerts.timeutil import WITA, parse_iso
 
 BOM = "\ufeff"
 COLUMNS = [
@@ -29,6 +36,9 @@ COLUMNS = [
     ("excerpt", "Kutipan"),
 ]
 STATUS_ID = {"new": "baru", "confirmed": "dikonfirmasi", "dismissed": "ditolak"}
+SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi", "none": "tidak ada"}
+TIME_KEYS = ("first_seen", "deadline", "published", "reviewed_at", "post_deleted_at")
+FORMATS = ("csv", "xlsx")
 
 
 def parse_day(text: str) -> date:
@@ -63,33 +73,83 @@ def safe_cell(value: Any) -> str:
     return text
 
 
-def row(f: dict[str, Any]) -> list[str]:
+def _wita(value: Any) -> datetime | None:
+    when = parse_iso(value) if value else None
+    return when.astimezone(WITA).replace(tzinfo=None, second=0, microsecond=0) if when else None
+
+
+def values(f: dict[str, Any]) -> dict[str, Any]:
+    """One finding's export values: times as naive WITA datetimes, the score as a number."""
     p = f.get("person", {})
     ev = f.get("evidence") if isinstance(f.get("evidence"), dict) else {}
-    values = {
+    out = {
         "id": f["id"], "status": STATUS_ID.get(f.get("status", "new"), f.get("status")),
-        "first_seen": fmt_wita(f.get("first_seen")), "deadline": fmt_wita(f.get("deadline")),
-        "published": fmt_wita(f.get("published")), "name": p.get("name"), "position": p.get("position"),
+        "name": p.get("name"), "nip": str(p.get("nip") or ""), "position": p.get("position"),
         "unit": p.get("unit"), "platform": f.get("platform"), "account_url": f.get("account_url"),
-        "post_url": f.get("post_url"), "severity": f.get("severity"), "score": f.get("score"),
+        "post_url": f.get("post_url"), "severity": SEVERITY_ID.get(f.get("severity"), f.get("severity")),
+        "score": f.get("score") if isinstance(f.get("score"), (int, float)) else None,
         "terms": "; ".join(f.get("terms", [])), "elections": "; ".join(f.get("elections", [])),
-        "reviewed_by": f.get("reviewed_by"),
-        "reviewed_at": fmt_wita(f["reviewed_at"]) if f.get("reviewed_at") else "",
-        "review_note": f.get("review_note"),
-        "post_deleted_at": fmt_wita(f["post_deleted_at"]) if f.get("post_deleted_at") else "",
+        "reviewed_by": f.get("reviewed_by"), "review_note": f.get("review_note"),
         "manifest_sha256": ev.get("manifest_sha256"), "excerpt": f.get("excerpt"),
     }
-    cells = [safe_cell(values[key]) for key, _ in COLUMNS if key != "nip"]
-    nip = str(p.get("nip") or "")
-    cells.insert([k for k, _ in COLUMNS].index("nip"), f'="{nip}"' if nip.isdigit() else safe_cell(nip))
+    out.update({key: _wita(f.get(key)) for key in TIME_KEYS})
+    return out
+
+
+def row(f: dict[str, Any]) -> list[str]:
+    """One CSV row (text cells; see the module doc)."""
+    v = values(f)
+    cells = []
+    for key, _ in COLUMNS:
+        value = v[key]
+        if key == "nip":
+            cells.append(f'="{value}"' if value.isdigit() else safe_cell(value))
+        elif isinstance(value, datetime):
+            cells.append(value.strftime("%Y-%m-%d %H:%M"))
+        elif key == "score" and value is not None:
+            cells.append(f"{value:.2f}".replace(".", ","))
+        else:
+            cells.append(safe_cell(value))
     return cells
 
 
 def to_csv(findings: Iterable[dict[str, Any]]) -> str:
-    """The CSV text, BOM first, CRLF line ends (what Excel writes itself)."""
+    """The CSV text, BOM first, ``;``-separated, CRLF line ends (what Excel writes itself)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     writer.writerow([title for _, title in COLUMNS])
     for f in findings:
         writer.writerow(row(f))
     return BOM + buf.getvalue()
+
+
+def to_xlsx(findings: Iterable[dict[str, Any]]) -> bytes:
+    """The findings as an Excel workbook (one sheet "Temuan")."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Temuan"
+    sheet.append([title for _, title in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for f in findings:
+        v = values(f)
+        sheet.append([v[key] for key, _ in COLUMNS])
+        for cell, (key, _) in zip(sheet[sheet.max_row], COLUMNS):
+            if key == "nip":
+                cell.number_format = "@"  # text: all 18 digits kept
+            elif isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif key == "score":
+                cell.number_format = "0.00"
+            elif isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                cell.value = "'" + cell.value  # hostile text is never a formula
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for letter, (key, title) in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", COLUMNS):
+        sheet.column_dimensions[letter].width = 18 if key not in ("excerpt", "post_url", "account_url") else 40
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

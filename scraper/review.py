@@ -26,8 +26,20 @@ from .store import FindingStore, storage_layout
 
 MIN_PREFIX = 6
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
+#: the one vocabulary staff see for statuses and severities, in every command
 STATUS_ID = {"new": "baru", "confirmed": "dikonfirmasi", "dismissed": "ditolak"}
 SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
+_STATUS_WORDS = {**{k: k for k in STATUS_ID}, **{v: k for k, v in STATUS_ID.items()},
+                 "belum ditinjau": "new", "konfirmasi": "confirmed", "tolak": "dismissed"}
+
+
+def parse_status(text: str) -> str:
+    """The stored status for a status written by staff in English or Indonesian (``baru``)."""
+    key = " ".join(text.strip().lower().split())
+    if key not in _STATUS_WORDS:
+        choices = ", ".join(f"{v} ({k})" for k, v in STATUS_ID.items())
+        raise ReviewError(f"status {text!r} tidak dikenal; pilih salah satu: {choices}")
+    return _STATUS_WORDS[key]
 
 
 class ReviewError(PantauError):

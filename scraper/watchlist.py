@@ -4,8 +4,12 @@ Two formats, same content:
 
 * TOML: ``[[person]]`` tables with ``name``, ``nip``, ``position``, ``unit`` and
   ``accounts = [{platform = "...", url = "...", options = {...}, interval = "30m"}]``;
-* CSV (exported from a spreadsheet): header ``name,nip,position,unit,platform,url``,
-  one row per account; consecutive rows with the same NIP are one person.
+* a spreadsheet, CSV or ``.xlsx`` (first sheet, read with openpyxl): header
+  ``name,nip,position,unit,platform,url`` or its Indonesian words and common
+  synonyms (``Nama;NIP;Jabatan;Unit Kerja|OPD|Instansi;Platform;Tautan|URL|Akun``,
+  see :data:`HEADER_SYNONYMS`), one row per account; consecutive rows with
+  the same NIP are one person. Other columns (``Catatan``, ``No``) are ignored
+  with a note (``notes``), never an error.
 
 :func:`check_watchlists` reads every file and collects EVERY problem as a
 :class:`~alerts.problems.Problem` (``FILE: ENTRY: MESSAGE``, messages in
@@ -23,9 +27,7 @@ for it.
 """
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import logging
 import re
 import tomllib
@@ -48,6 +50,20 @@ log = logging.getLogger(__name__)
 
 CSV_COLUMNS = ("name", "nip", "position", "unit", "platform", "url")
 _REQUIRED_CSV = ("name", "nip", "position", "unit", "url")
+#: spreadsheet header words (lower case, punctuation as spaces) -> column
+HEADER_SYNONYMS = {
+    "name": ("name", "nama", "nama lengkap", "nama pegawai", "nama asn"),
+    "nip": ("nip", "nip baru", "nomor induk pegawai", "no nip"),
+    "position": ("position", "jabatan", "nama jabatan"),
+    "unit": ("unit", "unit kerja", "opd", "instansi", "satuan kerja", "satker", "skpd", "perangkat daerah",
+             "unit organisasi"),
+    "platform": ("platform", "media sosial", "medsos", "jenis akun", "jenis"),
+    "url": ("url", "tautan", "akun", "link", "alamat akun", "tautan akun", "alamat", "link akun", "url akun"),
+}
+_HEADER = {word: column for column, words in HEADER_SYNONYMS.items() for word in words}
+#: what staff see as the expected header
+_EXPECTED_ID = "Nama;NIP;Jabatan;Unit Kerja;Platform;Tautan (atau name,nip,position,unit,platform,url)"
+SHEET_SUFFIXES = (".toml", ".csv", ".xlsx")
 
 KnownPlatforms = Callable[[], list[str]]
 InferPlatform = Callable[[str], "str | None"]
@@ -85,9 +101,10 @@ def account_interval(account: Account) -> str | None:
 
 
 def find_watchlists(folder: Path) -> list[Path]:
-    """``folder/*.toml`` and ``folder/*.csv``, sorted (``*.example`` files are not picked up)."""
+    """``folder/*.toml``, ``*.csv`` and ``*.xlsx``, sorted (``*.example`` files are not picked up)."""
     folder = Path(folder)
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".toml", ".csv"))
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SHEET_SUFFIXES
+                  and not p.name.startswith("~$"))
 
 
 def load_watchlists(
@@ -115,11 +132,14 @@ def check_watchlists(
     infer_platform: InferPlatform | None = None,
     check_account: CheckAccount | None = None,
     today: date | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[list[Person], list[Problem]]:
     """Read every file; return the valid persons and every problem found.
 
     A person with any problem (in any of its accounts) is left out of the
     persons. Defaults come from :mod:`scraper.platforms` (the adapter registry).
+    ``notes`` (if given) receives remarks that are not problems, e.g. ignored
+    spreadsheet columns.
     """
     if known_platforms is None or infer_platform is None or check_account is None:
         from . import platforms
@@ -131,6 +151,8 @@ def check_watchlists(
     checker = _Checker(list(known_platforms()), infer_platform, check_account, today or date.today())
     for path in paths:
         _read_file(Path(path), checker)
+    if notes is not None:
+        notes.extend(checker.notes)
     return checker.persons, checker.problems
 
 
@@ -178,6 +200,7 @@ class _Checker:
     def __init__(self, known: list[str], infer: InferPlatform, check: CheckAccount, today: date):
         self.known, self.infer, self.check, self.today = sorted(known), infer, check, today
         self.problems: list[Problem] = []
+        self.notes: list[str] = []
         self.persons: list[Person] = []
         self.nips: dict[str, _RawPerson] = {}
         self.urls: dict[str, str] = {}
@@ -265,6 +288,11 @@ class _Checker:
                 log.exception("check_account for %s failed", platform)
                 messages = [f"pemeriksaan akun {platform} gagal: {exc}"]
             for message in messages:
+                if ra.csv and "options" in message:  # TOML advice means nothing in a spreadsheet
+                    message = (f"akun platform {platform} butuh pengaturan tambahan ({message.split(',')[0]}) "
+                               "yang tidak bisa ditulis di CSV/XLSX; pindahkan akun ini ke berkas .toml "
+                               "(contoh: watchlists/people/contoh.toml.example), atau pakai platform rss "
+                               "bila situsnya punya feed")
                 self.add(rp.file, ra.entry("url") if ra.csv else ra.where, message)
         if url:
             here = rp.place(ra.where)
@@ -302,9 +330,9 @@ def normalize_url(raw: str) -> tuple[str | None, str | None]:
 def _read_file(path: Path, ck: _Checker) -> None:
     file = str(path)
     name = path.name.lower().removesuffix(".example")
-    kind = "toml" if name.endswith(".toml") else "csv" if name.endswith(".csv") else None
+    kind = next((k[1:] for k in SHEET_SUFFIXES if name.endswith(k)), None)
     if kind is None:
-        ck.add(file, "file", "jenis berkas tidak dikenal; daftar pantauan harus berakhiran .toml atau .csv")
+        ck.add(file, "file", "jenis berkas tidak dikenal; daftar pantauan harus berakhiran .toml, .csv atau .xlsx")
         return
     try:
         data = path.read_bytes()
@@ -314,8 +342,14 @@ def _read_file(path: Path, ck: _Checker) -> None:
     except OSError as exc:
         ck.add(file, "file", f"berkas tidak bisa dibaca: {exc.strerror or exc}")
         return
-    if data.startswith(b"PK\x03\x04"):
-        ck.add(file, "file", "ini berkas Excel (.xlsx), bukan CSV/TOML; di Excel pilih Save As > 'CSV UTF-8 (Comma delimited)'")
+    if kind == "xlsx" or data.startswith(b"PK\x03\x04"):
+        if kind != "xlsx":
+            ck.add(file, "file", "ini berkas Excel (.xlsx) dengan akhiran lain; ganti akhiran nama berkasnya "
+                                 "menjadi .xlsx")
+            return
+        from .watchlist_sheet import read_rows, xlsx_rows
+
+        read_rows(file, xlsx_rows(file, data, ck), ck)
         return
     try:
         text = data.decode("utf-8-sig")
@@ -325,7 +359,12 @@ def _read_file(path: Path, ck: _Checker) -> None:
                "set karakter 'Unicode (UTF-8)'") if kind == "csv" else "simpan ulang berkas dengan encoding UTF-8"
         ck.add(file, f"line {line}", f"berkas bukan UTF-8 (byte 0x{data[exc.start]:02x} tidak dikenali); {how}")
         return
-    (_read_toml if kind == "toml" else _read_csv)(file, text, ck)
+    if kind == "toml":
+        _read_toml(file, text, ck)
+    else:
+        from .watchlist_sheet import read_csv
+
+        read_csv(file, text, ck)
 
 
 _TOML_AT = re.compile(r"^(.*?)\s*\(at (line \d+, column \d+|end of document)\)\s*$", re.S)
@@ -405,74 +444,6 @@ def _pydantic_message(err: Mapping[str, Any], model: type[BaseModel]) -> str:
     if kind == "dict_type":
         return f'{key} harus berupa tabel, mis. {key} = {{nama = "nilai"}}'
     return f"{key}: {err['msg']}"
-
-
-def _read_csv(file: str, text: str, ck: _Checker) -> None:
-    if not text.strip():
-        return
-    first_line = text.splitlines()[0]
-    sep = re.fullmatch(r'"?sep=(.)"?,*', first_line.strip())  # Excel's "sep=;" hint line
-    if sep:
-        delimiter, text = sep.group(1), text.split("\n", 1)[1] if "\n" in text else ""
-    else:
-        delimiter = max((",", ";", "\t"), key=first_line.count)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        ck.add(file, "file", f"CSV tidak bisa dibaca ({exc}); ekspor ulang dari spreadsheet sebagai 'CSV UTF-8'")
-        return
-    if not rows:
-        return
-    header = [h.strip().lower() for h in rows[0]]
-    while header and not header[-1]:
-        header.pop()
-    columns: dict[str, int] = {}
-    expected = ",".join(CSV_COLUMNS)
-    for i, name in enumerate(header):
-        if not name:
-            ck.add(file, "row 1", f"kolom ke-{i + 1} tidak punya judul; baris pertama harus: {expected}")
-        elif name not in CSV_COLUMNS:
-            ck.add(file, "row 1", f"kolom {name!r} tidak dikenal; kolom yang diizinkan: {expected}"
-                   + _did_you_mean(name, CSV_COLUMNS))
-        elif name in columns:
-            ck.add(file, "row 1", f"kolom {name!r} muncul dua kali; hapus salah satunya")
-        else:
-            columns[name] = i
-    missing = [c for c in CSV_COLUMNS if c not in columns]
-    if missing:
-        ck.add(file, "row 1", f"kolom {', '.join(missing)} tidak ada; baris pertama harus: {expected}")
-        return
-    group: _RawPerson | None = None
-    group_key = ""
-    for number, row in enumerate(rows[1:], 2):
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
-        values = {c: " ".join(cells[i].split()) if i < len(cells) else "" for c, i in columns.items()}
-        key = normalize_nip(values["nip"]) if values["nip"] else ""
-        continuing = group is not None and key != "" and key == group_key
-        if group is not None and not continuing:
-            ck.person(group)  # before this row's problems, which are not the group's
-            group = None
-        start = len(ck.problems)
-        where = f"row {number}"
-        if any(cells[len(header):]):
-            ck.add(file, where, f"baris ini berisi {len(cells)} kolom, lebih banyak dari judul kolom "
-                                f"({len(header)}); hapus isian di luar kolom {expected}")
-        for c in _REQUIRED_CSV:
-            if not values[c]:
-                ck.add(file, f"{where}, {c}", f"kolom {c} kosong; isi {c} pada baris ini")
-        account = _RawAccount(where, True, values["url"] or None, values["platform"] or None)
-        person = _RawPerson(file, where, True, start, values["name"] or None, values["nip"] or None,
-                            values["position"] or None, values["unit"] or None, [account])
-        if group is not None:
-            if person.details() != group.details():
-                ck.add(file, f"{where}, nip", ck.conflict(key, group, person, where))
-            group.accounts.append(account)
-        else:
-            group, group_key = person, key
-    if group is not None:
-        ck.person(group)
 
 
 def _clean(value: Any) -> str | None:

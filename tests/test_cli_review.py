@@ -64,14 +64,20 @@ def test_export_csv_for_excel(world, tmp_path):
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("ID temuan;Status;Pertama terlihat (WITA);")  # ; for Indonesian Excel
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:3] == ["ID temuan", "Status", "Pertama terlihat (WITA)"]
     assert len(rows) == 3
     by_id = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
     assert by_id[fid]["Status"] == "ditolak" and by_id[fid]["Peninjau"] == "Rina"
     assert by_id[fid]["Catatan tinjauan"] == "'=HYPERLINK(\"x\")"  # not run as a formula
     assert by_id[fid]["NIP"] == '="198503122010011003"'
-    assert "WITA" in by_id[fid]["Batas penanganan (WITA)"]
+    finding = store.get(fid)
+    due = parse_iso(finding["deadline"]).astimezone(WITA)
+    assert by_id[fid]["Batas penanganan (WITA)"] == due.strftime("%Y-%m-%d %H:%M")  # ISO: sorts as text too
+    assert by_id[fid]["Tingkat"] in ("tinggi", "sedang", "rendah")
+    assert by_id[fid]["Skor"] == f"{finding['score']:.2f}".replace(".", ",")
 
     before = run(base, "findings", "export", "--from", str(day - timedelta(days=30)), "--to", str(day - timedelta(days=1)))
     assert before.exit_code == 0 and len(list(csv.reader(io.StringIO(before.output.lstrip("\ufeff"))))) == 1
@@ -79,6 +85,30 @@ def test_export_csv_for_excel(world, tmp_path):
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
     backwards = run(base, "findings", "export", "--from", str(day), "--to", str(day - timedelta(days=1)))
     assert backwards.exit_code == 2
+
+
+def test_export_xlsx_numbers_dates_and_nip_as_text(world, tmp_path):
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    base, config, store = world
+    day = parse_iso(store.all()[0]["first_seen"]).astimezone(WITA).date()
+    out = tmp_path / "rekap.xlsx"
+    result = run(base, "findings", "export", "--from", str(day), "--to", str(day), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out).active
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["ID temuan", "Status", "Pertama terlihat (WITA)", "Batas penanganan (WITA)"]
+    rows = [dict(zip(header, (c for c in r))) for r in sheet.iter_rows(min_row=2)]
+    assert len(rows) == 2
+    for r in rows:
+        assert isinstance(r["Pertama terlihat (WITA)"].value, datetime)
+        assert isinstance(r["Skor"].value, float) and r["Tingkat"].value in ("tinggi", "sedang", "rendah")
+        assert r["NIP"].value == "198503122010011003" and r["NIP"].number_format == "@"
+        assert r["Status"].value == "baru"
+    bad = run(base, "findings", "export", "--from", str(day), "--to", str(day), "--format", "ods")
+    assert bad.exit_code == 2 and "csv atau xlsx" in bad.output
 
 
 def test_evidence_verify_exit_codes_and_names(world):

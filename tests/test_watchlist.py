@@ -407,7 +407,9 @@ def test_adapter_check_account_problems_and_options(tmp_path):
     assert persons == []
     assert lines(problems) == [
         f"{a}: person[1] (Budi Santoso).accounts[3]: options.selectors.post wajib",
-        f"{b}: row 2, url: options.selectors.post wajib",
+        f"{b}: row 2, url: akun platform web butuh pengaturan tambahan (options.selectors.post wajib) yang "
+        "tidak bisa ditulis di CSV/XLSX; pindahkan akun ini ke berkas .toml (contoh: "
+        "watchlists/people/contoh.toml.example), atau pakai platform rss bila situsnya punya feed",
     ]
     # the interval is not an adapter option
     assert ("telegram", "https://telegram.me/contoh_budi", {}) in seen
@@ -428,27 +430,80 @@ def test_csv_header_problems(tmp_path):
     f = write(tmp_path / "a.csv", "name,nip,jabatan,unit,platform,url,catatan,,nip\n"
               + f"Siti,{SITI},Staf,Dinas,,https://t.me/siti,x\n")
     assert lines(check([f])[1]) == [
-        f"{f}: row 1: kolom 'jabatan' tidak dikenal; kolom yang diizinkan: name,nip,position,unit,platform,url",
-        f"{f}: row 1: kolom 'catatan' tidak dikenal; kolom yang diizinkan: name,nip,position,unit,platform,url",
-        f"{f}: row 1: kolom ke-8 tidak punya judul; baris pertama harus: name,nip,position,unit,platform,url",
-        f"{f}: row 1: kolom 'nip' muncul dua kali; hapus salah satunya",
-        f"{f}: row 1: kolom position tidak ada; baris pertama harus: name,nip,position,unit,platform,url",
+        f"{f}: row 1: kolom ke-8 tidak punya judul; baris pertama harus: {EXPECTED}",
+        f"{f}: row 1: kolom 'nip' muncul dua kali (sama dengan kolom 'nip'); hapus salah satunya",
     ]
+    g = write(tmp_path / "b.csv", "nama,nip,pangkat,unit kerja,platform,url\n")
+    assert lines(check([g])[1]) == [
+        f"{g}: row 1: kolom jabatan tidak ada; baris pertama harus: {EXPECTED}"]
 
 
-def test_csv_extra_column_named_rows_still_checked(tmp_path):
+EXPECTED = "Nama;NIP;Jabatan;Unit Kerja;Platform;Tautan (atau name,nip,position,unit,platform,url)"
+
+
+def test_csv_extra_column_ignored_with_a_note_rows_still_checked(tmp_path):
     f = write(tmp_path / "a.csv", "name,nip,position,unit,platform,url,Catatan\n"
               + f"Siti,{SITI},Staf,Dinas,,https://t.me/siti,pindah\n"
               + "Budi,,Staf,,,https://t.me/budi,\n")
-    persons, problems = check([f])
-    assert [p.name for p in persons] == ["Siti"]  # the file problem is reported; load_watchlists refuses
+    notes: list[str] = []
+    persons, problems = check_watchlists([f], known_platforms=known, infer_platform=infer,
+                                         check_account=no_check, today=TODAY, notes=notes)
+    assert [p.name for p in persons] == ["Siti"]
     assert lines(problems) == [
-        f"{f}: row 1: kolom 'catatan' tidak dikenal; kolom yang diizinkan: name,nip,position,unit,platform,url",
         f"{f}: row 3, nip: kolom nip kosong; isi nip pada baris ini",
         f"{f}: row 3, unit: kolom unit kosong; isi unit pada baris ini",
     ]
-    with pytest.raises(WatchlistError):
-        load_watchlists([f], known_platforms=known, infer_platform=infer, check_account=no_check, today=TODAY)
+    assert notes == [f"{f}: kolom 'Catatan' diabaikan (bukan bagian daftar pantauan; isinya tidak dibaca)"]
+
+
+def test_indonesian_header_with_semicolons_and_synonyms(tmp_path):
+    f = write(tmp_path / "a.csv", "No;Nama;NIP;Jabatan;OPD;Platform;Tautan;Keterangan\n"
+              + f"1;Siti Aminah;{SITI};Staf;Dinas Kesehatan;telegram;https://t.me/siti;baru\n")
+    g = write(tmp_path / "b.csv", "Nama Lengkap,NIP,Jabatan,Instansi,Media Sosial,Akun\n"
+              + f"Budi,{BUDI},Guru,Dinas Pendidikan,,https://t.me/budi\n")
+    notes: list[str] = []
+    persons, problems = check_watchlists([f, g], known_platforms=known, infer_platform=infer,
+                                         check_account=no_check, today=TODAY, notes=notes)
+    assert problems == []
+    assert [(p.name, p.unit, p.accounts[0].url) for p in persons] == [
+        ("Siti Aminah", "Dinas Kesehatan", "https://t.me/siti"), ("Budi", "Dinas Pendidikan", "https://t.me/budi")]
+    assert notes == [f"{f}: kolom 'No', 'Keterangan' diabaikan (bukan bagian daftar pantauan; isinya tidak dibaca)"]
+
+
+def test_xlsx_watchlist_read_directly(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Nama", "NIP", "Jabatan", "Unit Kerja", "Platform", "Tautan", "Catatan"])
+    sheet.append(["Siti Aminah", SITI, "Staf", "Dinas Kesehatan", "telegram", "https://t.me/siti", "x"])
+    sheet.append(["Budi", BUDI, "Guru", "Dinas Pendidikan", None, "https://t.me/budi", None])
+    sheet.append(["Citra", int(BUDI) + 1, "Guru", "Dinas Pendidikan", None, "https://t.me/citra", None])
+    sheet.append([None, None, None, None, None, None, "jumlah: 3"])
+    f = tmp_path / "daftar.xlsx"
+    book.save(f)
+    assert f in find_watchlists(tmp_path)
+    notes: list[str] = []
+    persons, problems = check_watchlists([f], known_platforms=known, infer_platform=infer,
+                                         check_account=no_check, today=TODAY, notes=notes)
+    assert [p.nip for p in persons] == [SITI, BUDI]
+    # an 18-digit NIP typed as a number has lost digits in Excel: the advice says how to fix it
+    (problem,) = problems
+    assert problem.entry == "row 4, nip" and "Teks" in problem.message
+    assert len(notes) == 1 and "'Catatan' diabaikan" in notes[0]
+    broken = tmp_path / "rusak.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really")
+    (p,) = check([broken])[1]
+    assert p.entry == "file" and "Excel tidak bisa dibaca" in p.message
+
+
+def test_web_account_in_csv_gets_spreadsheet_advice(tmp_path):
+    from scraper.watchlist import check_watchlists as real
+
+    f = write(tmp_path / "a.csv", CSV_HEADER + f"Siti,{SITI},Staf,Dinas,web,https://siti.example.id/\n")
+    (p,) = real([f], today=TODAY)[1]
+    assert p.entry == "row 2, url" and ".toml" in p.message and "CSV/XLSX" in p.message
+    assert "options = {" not in p.message
 
 
 def test_csv_row_with_too_many_cells(tmp_path):
@@ -458,7 +513,7 @@ def test_csv_row_with_too_many_cells(tmp_path):
     assert [p.name for p in persons] == ["Budi"]
     assert lines(problems) == [
         f"{f}: row 2: baris ini berisi 7 kolom, lebih banyak dari judul kolom (6); "
-        "hapus isian di luar kolom name,nip,position,unit,platform,url"]
+        "beri judul kolom itu atau hapus isiannya"]
 
 
 def test_csv_quoted_multiline_cell_keeps_spreadsheet_row_numbers(tmp_path):
@@ -487,10 +542,10 @@ def test_xlsx_saved_under_csv_name(tmp_path):
 
 def test_missing_file_and_unknown_extension(tmp_path):
     missing = tmp_path / "hilang.toml"
-    other = write(tmp_path / "a.xlsx", "x")
+    other = write(tmp_path / "a.ods", "x")
     assert lines(check([missing, other])[1]) == [
         f"{missing}: file: berkas tidak ditemukan; periksa nama dan foldernya",
-        f"{other}: file: jenis berkas tidak dikenal; daftar pantauan harus berakhiran .toml atau .csv",
+        f"{other}: file: jenis berkas tidak dikenal; daftar pantauan harus berakhiran .toml, .csv atau .xlsx",
     ]
 
 
