@@ -94,6 +94,10 @@ def decide(rule_score: float, hits: list[Hit], cues: list[Hit], targets: list[Hi
     else:
         score = explicit + NAME_FACTOR * min(names, NAME_CAP / NAME_FACTOR)
     score += _weigh_cues(cues, targets)
+    for target in targets:  # weak references the stance decision relies on are shown, not hidden
+        if target.ignored and target.kind != "unknown":
+            target.ignored = False
+            target.reason = f"'{target.term}' merujuk calon (dinilai bersama sikap unggahan)"
     if targets:
         score += TARGET_CREDIT + STANCE_WEIGHT * (stance.side - STANCE_CENTER)
     if news:

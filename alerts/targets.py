@@ -57,7 +57,9 @@ class TargetFinder:
         known_words = {w for t in lexicon.terms for w in t.key.split()}
         for term in lexicon.terms:
             if term.kind in ("name", "alias", "nickname") and term.election:
-                for word in term.key.split():
+                words = term.key.split()
+                # a full name's first word is often a common first name (Mohammad, Ridwan): not fuzzed
+                for word in words[1:] if term.kind == "name" and len(words) > 1 else words:
                     if len(word) >= 6 and word not in dictionary:
                         self._fuzzy.setdefault(word, term)
             if term.kind == "name" and len(term.key.split()) >= 2:

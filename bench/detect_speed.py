@@ -1,9 +1,12 @@
-"""Detector throughput: posts per second, shipped lexicon vs. 5,000 extra candidate names.
+"""Detector throughput and size: posts/s in-process and through `pantau detect`, memory, model size.
 
 Usage (from the repository root):  python bench/detect_speed.py [--runs 5] [--posts 4000]
-Prints the median posts/s of several runs on one core for each lexicon, measured in the
-same run, and their ratio. Matching uses one Aho-Corasick automaton, so the cost should
-not grow with the number of terms.
+Prints, as medians of several runs on one core:
+  * posts/s in-process for 200-character and 2,000-character posts (stance model included);
+  * posts/s through `pantau detect` (a child process reading JSON lines, start-up included and
+    excluded), and that process's peak memory (max RSS);
+  * the stance model's file size;
+  * shipped lexicon vs. 5,000 extra candidate names (the automaton's cost should not grow).
 """
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ import argparse
 import json
 import pathlib
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +27,7 @@ if str(ROOT) not in sys.path:
 
 from alerts.detect import Detector  # noqa: E402
 from alerts.lexicon import load_lexicon  # noqa: E402
+from alerts.stance import MODEL_PATH  # noqa: E402
 
 SYLLABLES = ["ba", "di", "ru", "san", "to", "wi", "ja", "ya", "har", "mo", "ni", "ko", "la", "pu", "sa",
              "te", "gu", "na", "ri", "dan", "man", "so", "ki", "lu", "wan", "da", "se", "ti", "ro", "mi"]
@@ -61,6 +67,41 @@ def corpus(size: int) -> list[str]:
     return [texts[i % len(texts)] for i in range(size)]
 
 
+def sized_posts(size: int, count: int) -> list[str]:
+    """``count`` posts of about ``size`` characters, made by joining labelled posts."""
+    texts = corpus(400)
+    out, i = [], 0
+    while len(out) < count:
+        parts: list[str] = []
+        while sum(len(p) + 1 for p in parts) < size:
+            parts.append(texts[i % len(texts)])
+            i += 1
+        out.append(" ".join(parts)[:size])
+    return out
+
+
+def cli_posts_per_second(posts: list[str], runs: int) -> tuple[float, float, float]:
+    """(median posts/s with start-up, median start-up seconds, peak RSS MiB) of `pantau detect`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = pathlib.Path(tmp) / "config.toml"
+        cfg.write_text(f'[lexicon]\npaths = ["{ROOT}/watchlists/lexicon/*.toml"]\n[watchlists]\npaths = []\n')
+        lines = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(posts)).encode()
+        cmd = [sys.executable, "-c", "import sys; from scraper.cli import main; sys.argv[0]='pantau'; main()",
+               "--config", str(cfg), "detect"]
+        env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+        rates, starts = [], []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, input=b'{"id": 0, "text": "x"}\n', capture_output=True, env=env, check=True)
+            starts.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            done = subprocess.run(cmd, input=lines, capture_output=True, env=env, check=True)
+            rates.append(len(posts) / (time.perf_counter() - t0))
+            assert done.stdout.count(b"\n") == len(posts)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        return statistics.median(rates), statistics.median(starts), peak
+
+
 def posts_per_second(detector: Detector, posts: list[str]) -> float:
     start = time.perf_counter()
     for text in posts:
@@ -95,6 +136,21 @@ def main(argv: list[str]) -> int:
     print(f"+{args.extra} candidate names:   median {med_big:8.0f} posts/s  (runs: "
           + ", ".join(f"{x:.0f}" for x in results["extra"]) + ")")
     print(f"ratio extra/shipped: {med_big / med_small:.2f}")
+    for size in (200, 2000):
+        sized = sized_posts(size, max(200, args.posts // (size // 200)))
+        posts_per_second(small, sized[:100])
+        rates = [posts_per_second(small, sized) for _ in range(args.runs)]
+        print(f"in-process, {size:5}-char posts: median {statistics.median(rates):8.0f} posts/s "
+              f"({len(sized)} posts x {args.runs} runs)")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"this process peak RSS (two detectors loaded): {rss:.0f} MiB")
+    for size in (200, 2000):
+        sized = sized_posts(size, 2000 if size == 200 else 500)
+        rate, start, peak = cli_posts_per_second(sized, max(1, args.runs // 2))
+        net = len(sized) / max(1e-9, len(sized) / rate - start)
+        print(f"pantau detect, {size:5}-char posts: median {rate:8.0f} posts/s with start-up "
+              f"({start:.2f} s), {net:8.0f} posts/s without; peak RSS {peak:.0f} MiB")
+    print(f"stance model file: {MODEL_PATH.stat().st_size / 1024:.0f} KiB ({MODEL_PATH.name})")
     return 0
 
 
