@@ -20,10 +20,11 @@ from typing import Any, Mapping, Protocol
 
 from alerts.timeutil import fmt_wita, iso, utc_now
 
-from .errors import FetchError, HealthProblem, PantauError
+from .errors import FetchError, HealthProblem, PantauError, RateLimited
+from .fetch.page import BrowserUnavailable, fetch_account_page
 from .models import Account, Post
 from .platforms import ADAPTERS, get_adapter, infer_platform, known_platforms
-from .platforms.base import Adapter, FetchMode, Page
+from .platforms.base import Adapter, Page, Posts
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ STATE_LABELS = {
     "broken": "halaman tidak terbaca",
     "too_large": "halaman terlalu besar (batas [http] max_body)",
     "redirect_refused": "dialihkan ke situs lain (pengalihan ditolak)",
+    "rate_limited": "dibatasi (HTTP 429), menunggu jeda",
     NEEDS_BROWSER: "perlu browser",
 }
 
@@ -68,7 +70,8 @@ class Fetcher(Protocol):
 
 class BrowserFetcher(Protocol):
     async def fetch_page(self, url: str, *, wait_selector: str | None = None,
-                         session_platform: str | None = None) -> Page: ...
+                         session_platform: str | None = None, headers: dict[str, str] | None = None,
+                         capture: tuple[str, ...] | None = None) -> Page: ...
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class ParseResult:
     health: Health | None = None
     fetched_url: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    skipped: int = 0  # items of the page that could not be read as posts
 
     @property
     def exit_code(self) -> int:
@@ -117,13 +121,36 @@ def page_title(body: str) -> str:
     return re.sub(r"\s+", " ", unescape(m.group(1))).strip() if m else ""
 
 
-def parse_page(adapter: Adapter, page: Page, account: Account, source: str) -> ParseResult:
-    """Parse one page; a HealthProblem becomes the result's verdict."""
+def read_posts(adapter: Adapter, page: Page, account: Account) -> Posts:
+    """``adapter.parse`` as the daemon and ``pantau parse`` both call it.
+
+    Whatever a hostile or malformed page makes a parser raise becomes a
+    health verdict (``broken``), never a traceback: a page nothing can be
+    read from is a health problem. Bad single posts were already skipped and
+    counted by the adapter (``Posts.skipped``).
+    """
     try:
         posts = adapter.parse(page, account)
+    except (HealthProblem, FetchError):
+        raise
+    except RecursionError:
+        raise HealthProblem("halaman tidak terbaca: susunan HTML/JSON terlalu dalam bersarang", url=page.url) from None
+    except Exception as exc:  # a parser bug or a page shape nobody foresaw: a verdict, not a crash
+        log.debug("parsing %s with %s failed", page.url, adapter.name, exc_info=True)
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise HealthProblem(f"halaman tidak terbaca ({type(exc).__name__}: {first})", url=page.url) from None
+    return posts if isinstance(posts, Posts) else Posts(posts)
+
+
+def parse_page(adapter: Adapter, page: Page, account: Account, source: str) -> ParseResult:
+    """Parse one page; a HealthProblem (or a 429) becomes the result's verdict."""
+    try:
+        posts = read_posts(adapter, page, account)
     except HealthProblem as problem:
         return ParseResult(adapter.name, source, health=Health.from_problem(problem), fetched_url=page.url)
-    return ParseResult(adapter.name, source, posts=tuple(posts), fetched_url=page.url)
+    except RateLimited as exc:
+        return ParseResult(adapter.name, source, health=Health("rate_limited", str(exc)), fetched_url=page.url)
+    return ParseResult(adapter.name, source, posts=tuple(posts), fetched_url=page.url, skipped=posts.skipped)
 
 
 def parse_file(platform: str, path: Path, *, url: str | None = None,
@@ -177,6 +204,8 @@ async def probe(url: str, platform: str | None, fetcher: Fetcher, browser: Brows
         return ParseResult(name, url, health=Health.from_problem(problem))
     try:
         page = await _fetch(adapter, account, target, fetcher, browser)
+    except RateLimited as exc:  # the same verdict the daemon records
+        return ParseResult(name, url, health=Health("rate_limited", str(exc)), fetched_url=target)
     except HealthProblem as problem:  # too large, redirected off-site
         return ParseResult(name, url, health=Health.from_problem(problem))
     except FetchError as exc:
@@ -187,17 +216,17 @@ async def probe(url: str, platform: str | None, fetcher: Fetcher, browser: Brows
     if page is None:
         return _needs_browser(adapter, url)
     result = parse_page(adapter, page, account, url)
-    return ParseResult(result.platform, url, result.posts, result.health, fetched_url=target, extra={"memo": memo})
+    return ParseResult(result.platform, url, result.posts, result.health, fetched_url=target, extra={"memo": memo},
+                       skipped=result.skipped)
 
 
 async def _fetch(adapter: Adapter, account: Account, target: str, fetcher: Fetcher,
                  browser: BrowserFetcher | None) -> Page | None:
-    if adapter.fetch_mode(account) is FetchMode.BROWSER:
-        if browser is None:
-            return None
-        return await browser.fetch_page(target, wait_selector=adapter.wait_selector(account),
-                                        session_platform=adapter.name if adapter.needs_session else None)
-    return await fetcher.get(target, headers=adapter.request_headers(account))
+    """The daemon's own fetch path; None when a browser account has no browser."""
+    try:
+        return await fetch_account_page(adapter, account, target, http=fetcher, browser=browser)
+    except BrowserUnavailable:
+        return None
 
 
 def _needs_browser(adapter: Adapter, url: str) -> ParseResult:
@@ -222,6 +251,8 @@ def format_result(result: ParseResult) -> str:
         lines.append(f"0 postingan ditemukan ({result.platform}): halaman terbaca dan memang kosong.")
     else:
         lines.append(f"{count} postingan ditemukan ({result.platform}) di {result.source}")
+    if result.skipped:
+        lines.append(f"{result.skipped} item di halaman tidak terbaca sebagai postingan dan dilewati.")
     for number, post in enumerate(result.posts, 1):
         lines.append("")
         lines.append(f"[{number}] ID {post.post_id} | {fmt_wita(post.published)}")

@@ -22,10 +22,12 @@ from alerts.timeutil import deadline, iso, utc_now
 
 from .diff import diff_posts
 from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
+from .fetch.page import fetch_account_page
 from .health import empty_result_reason
 from .models import Account, Person, Post
+from .parsing import read_posts
 from .platforms import get_adapter
-from .platforms.base import Adapter, FetchMode, Page
+from .platforms.base import Adapter, Page
 from .store import FindingStore, PostStore
 
 log = logging.getLogger(__name__)
@@ -156,18 +158,12 @@ def health_alert(event: Any, person: Person, account: Account) -> Alert:
 
 async def _fetch(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any],
                  url: str | None = None, conditional: bool = True) -> Page:
+    """The account's page through the one fetch path (``scraper.fetch.page``)."""
     url = url or adapter.fetch_url(account, memo.get("resolved", {}))
-    if adapter.fetch_mode(account) == FetchMode.BROWSER:
-        if services.browser is None:
-            raise FetchError("this platform needs the browser, which is not available")
-        return await services.browser.fetch_page(
-            url, wait_selector=adapter.wait_selector(account),
-            session_platform=account.platform if adapter.needs_session else None,
-            headers=adapter.request_headers(account) or None)
-    if not conditional:
-        return await services.http.get(url, headers=adapter.request_headers(account) or None)
-    return await services.http.get(url, headers=adapter.request_headers(account) or None,
-                                   etag=memo.get("etag"), last_modified=memo.get("last_modified"))
+    return await fetch_account_page(
+        adapter, account, url, http=services.http, browser=services.browser,
+        etag=memo.get("etag") if conditional else None,
+        last_modified=memo.get("last_modified") if conditional else None)
 
 
 async def _resolve(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any]) -> dict | None:
@@ -234,7 +230,10 @@ async def _process(services: Services, person: Person, account: Account, result:
         _succeeded(services, person, account, shard.listed_count())
         return
 
-    posts = adapter.parse(page, account)
+    posts = read_posts(adapter, page, account)
+    if posts.skipped:
+        log.warning("account %s (%s): %d item(s) on the page could not be read and were skipped: %s",
+                    account.url, person.name, posts.skipped, "; ".join(posts.skip_reasons[:3]))
     stored = shard.stored_for_diff()
     listed_before = sum(1 for s in stored.values() if not s.deleted)
     if not posts:

@@ -178,23 +178,62 @@ def test_probe_browser_platform_without_browser_says_needs_browser():
     assert "perlu browser" in result.health.reason
 
 
+class LoopbackBrowser:
+    """Stand-in for the browser fetcher: records the call, reads the page over loopback HTTP."""
+
+    def __init__(self):
+        self.calls = []
+
+    async def fetch_page(self, url, *, wait_selector=None, session_platform=None, headers=None, capture=None):
+        self.calls.append((url, wait_selector, session_platform, headers, capture))
+        return await LoopbackFetcher().get(url)
+
+
 def test_probe_browser_platform_uses_the_browser_with_wait_selector():
-    class LoopbackBrowser:
-        """Stand-in for the browser fetcher: records the call, reads the page over loopback HTTP."""
-
-        def __init__(self):
-            self.calls = []
-
-        async def fetch_page(self, url, *, wait_selector=None, session_platform=None):
-            self.calls.append((url, wait_selector, session_platform))
-            return await LoopbackFetcher().get(url)
-
     options = {"selectors": {"post": "article.post", "id": "@data-id", "text": ".body"}, "wait": "main#berita"}
     browser = LoopbackBrowser()
     with Site({"/berita": (200, "text/html", fixture_text("web", "news.html"))}) as site:
         result = asyncio.run(probe(f"{site.base}/berita", "web", LoopbackFetcher(), browser, options=options))
-    assert browser.calls == [(f"{site.base}/berita", "main#berita", None)]
+    assert browser.calls == [(f"{site.base}/berita", "main#berita", None, None, None)]
     assert [p.post_id for p in result.posts] == ["berita-311", "berita-310"]
+
+
+@pytest.mark.parametrize("platform, path", [("instagram", "/bupati.ppu/"), ("x", "/bupatippu"),
+                                            ("tiktok", "/@bupati.ppu"), ("facebook", "/bupati.ppu")])
+def test_probe_and_daemon_fetch_a_browser_account_the_same_way(platform, path):
+    """One fetch path: same URL, headers, wait selector, session and captured responses."""
+    from scraper.models import Account
+    from scraper.pipeline import Services, _fetch
+    from scraper.platforms import get_adapter
+
+    with Site({}) as site:
+        url = site.base + path
+        by_probe, by_daemon = LoopbackBrowser(), LoopbackBrowser()
+        asyncio.run(probe(url, platform, LoopbackFetcher(), by_probe))
+        services = Services(posts=None, findings=None, detector=None, outbox=None, health=None,
+                            http=LoopbackFetcher(), browser=by_daemon)
+        asyncio.run(_fetch(services, get_adapter(platform), Account(platform, url), {}))
+    assert by_probe.calls == by_daemon.calls and len(by_probe.calls) == 1
+    _, wait, session, headers, capture = by_probe.calls[0]
+    assert session == platform
+    if platform == "instagram":  # the JSON API: no selector to wait for, the app-id header instead
+        assert headers == {"X-IG-App-ID": "936619743392459"} and wait is None
+    else:
+        assert wait
+    if platform == "x":
+        assert "/UserTweets" in capture and "/UserByScreenName" in capture
+
+
+def test_probe_rate_limited_is_a_verdict_not_an_error():
+    from scraper.errors import RateLimited
+
+    class Cooling:
+        async def get(self, url, headers=None, etag=None, last_modified=None):
+            raise RateLimited("127.0.0.1 cooling down for 900s more", url=url, retry_after=900)
+
+    result = asyncio.run(probe("http://127.0.0.1:9/@andi", "mastodon", Cooling()))
+    assert result.exit_code == 3 and result.health.state == "rate_limited"
+    assert "rate_limited" in format_result(result)
 
 
 def test_probe_infers_platform_or_asks_for_it():

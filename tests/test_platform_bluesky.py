@@ -21,9 +21,16 @@ def page(name: str, *, status: int = 200) -> Page:
     return fixture_page("bluesky", name, url=url, status=status)
 
 
-def test_author_feed_skips_reposts():
+def test_author_feed_keeps_reposts_marked_as_shares():
     posts = sky.parse(page("author_feed.json"), ACCOUNT)
-    assert [p.post_id for p in posts] == ["3lbqz7k2abc2x", "3lbqx5555555b"]
+    assert [p.post_id for p in posts] == ["3lbqz7k2abc2x", "3lbqy0000000a", "3lbqx5555555b"]
+    repost = posts[1]
+    assert repost.extra["share"] is True and repost.extra["share_kind"] == "repost"
+    assert repost.extra["reposted_by"] == "dewi-ppu.bsky.social"
+    assert repost.extra["original_author"] != "dewi-ppu.bsky.social"
+    assert repost.extra["original_url"] == repost.url
+    assert not posts[0].extra.get("share") and not posts[2].extra.get("share")
+    posts = [posts[0], posts[2]]
     first = posts[0]
     assert first.url == "https://bsky.app/profile/dewi-ppu.bsky.social/post/3lbqz7k2abc2x"
     assert first.published == datetime(2026, 11, 12, 4, 20, tzinfo=timezone.utc)
@@ -34,7 +41,7 @@ def test_author_feed_skips_reposts():
 
 
 def test_reply_with_link_card_and_offset_time():
-    reply = sky.parse(page("author_feed.json"), ACCOUNT)[1]
+    reply = sky.parse(page("author_feed.json"), ACCOUNT)[2]
     assert reply.published == datetime(2026, 11, 10, 0, 0, tzinfo=timezone.utc)
     assert reply.extra["reply"] is True and reply.extra["external_url"] == "https://berita.example.id/ppu"
 

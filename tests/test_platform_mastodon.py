@@ -35,9 +35,17 @@ def test_rss_and_api_agree_on_the_same_status(fixture):
     assert "pilkada" in post.extra["tags"]
 
 
-def test_api_skips_boosts_and_reads_spoiler_and_poll():
+def test_api_keeps_boosts_marked_as_shares_and_reads_spoiler_and_poll():
     posts = masto.parse(page("statuses.json"), ACCOUNT)
-    assert [p.post_id for p in posts] == ["113456789012345678", "113440000000000003"]
+    assert [p.post_id for p in posts] == ["113456789012345678", "113450000000000002", "113440000000000003"]
+    boost = posts.pop(1)
+    assert boost.text == "Coblos nomor 3!"  # the boosted status's content is what the account spread
+    assert boost.extra["share"] is True and boost.extra["share_kind"] == "boost"
+    assert boost.extra["original_author"] == "calon@lain.example.id"
+    assert boost.extra["original_url"] == "https://lain.example.id/@calon/113449999999999999"
+    assert boost.extra["boosted_by"] == "andi"
+    assert boost.published == datetime(2026, 11, 9, 10, 0, tzinfo=timezone.utc)
+    assert not any(p.extra.get("share") for p in posts)
     poll = posts[1]
     assert poll.text == "Politik\n\nSiapa pilihan warga Sepaku?\n\n- Paslon 1\n- Paslon 2"
     assert poll.extra["in_reply_to_id"] == "113430000000000000"
@@ -74,7 +82,7 @@ def test_health_verdicts(fixture, status, error):
     pytest.param(API_ACCOUNT, {}, "https://sosial.example.id/api/v1/accounts/lookup?acct=andi",
                  "https://sosial.example.id/@andi.rss", id="api-unresolved-falls-back-to-rss"),
     pytest.param(API_ACCOUNT, {"account_id": "109876543210"}, None,
-                 "https://sosial.example.id/api/v1/accounts/109876543210/statuses?exclude_reblogs=true",
+                 "https://sosial.example.id/api/v1/accounts/109876543210/statuses",
                  id="api-resolved"),
     pytest.param(Account("mastodon", "https://sosial.example.id/api/v1/accounts/5/statuses"), {}, None,
                  "https://sosial.example.id/api/v1/accounts/5/statuses", id="api-url-given"),

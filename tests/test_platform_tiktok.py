@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from platform_pages import fixture_page, utc
-from scraper.errors import Blocked, HealthProblem, LayoutChanged, LoginWall, NotFound
+from scraper.errors import Blocked, HealthProblem, LayoutChanged, LoginWall, NotFound, RateLimited
 from scraper.models import Account
 from scraper.platforms import get_adapter, infer_platform
 from scraper.platforms.base import FetchMode, Page
@@ -78,13 +78,18 @@ def test_empty_account():
     ("private.html", "https://www.tiktok.com/@camat.sepaku", 200, NotFound),
     ("layout_changed.html", PROFILE, 200, LayoutChanged),
     ("profile_posts.html", PROFILE, 404, NotFound),
-    ("profile_posts.html", PROFILE, 429, Blocked),
 ], ids=["login-redirect", "login-title", "login-modal", "captcha", "not-found-10221", "private",
-        "layout-changed", "http-404", "http-429"])
+        "layout-changed", "http-404"])
 def test_failure_markers(name, final_url, status, error):
     with pytest.raises(HealthProblem) as exc:
         get_adapter("tiktok").parse(page(name, final_url, status), ACCOUNT)
     assert type(exc.value) is error and exc.value.reason
+
+
+def test_http_429_is_rate_limited_as_over_http():
+    """One verdict for a 429 whether HTTP or the browser saw it (was Blocked in the browser)."""
+    with pytest.raises(RateLimited):
+        get_adapter("tiktok").parse(page("profile_posts.html", PROFILE, 429), ACCOUNT)
 
 
 def test_unknown_page_is_layout_change():

@@ -18,8 +18,10 @@ from typing import Any, AsyncIterator
 from alerts.storage import atomic_write_bytes
 from alerts.timeutil import utc_now
 
-from ..errors import FetchError
+from ..errors import FetchError, RateLimited
 from ..platforms.base import Page
+from .http import DEFAULT_COOLDOWN, parse_retry_after
+from .politeness import host_key
 
 log = logging.getLogger(__name__)
 
@@ -179,20 +181,33 @@ class Browser:
 
     async def fetch_page(self, url: str, *, wait_selector: str | None = None,
                          session_platform: str | None = None, timeout: float | None = None,
-                         headers: dict[str, str] | None = None) -> Page:
+                         headers: dict[str, str] | None = None,
+                         capture: tuple[str, ...] | None = None) -> Page:
         """Load ``url`` and return the rendered DOM as a Page.
 
         A missing ``wait_selector`` element is not an error: the DOM is
         returned anyway so the adapter can recognise a login wall or a
-        changed layout.
+        changed layout. ``capture``: URL substrings of responses (JSON the
+        page itself loads, e.g. X's ``/UserTweets``) whose bodies are kept in
+        ``Page.responses``.
+
+        While the host cools down after a 429 this raises
+        :class:`~scraper.errors.RateLimited` at once (the job does not wait
+        inside its time limit); a 429 answer sets that cool-down and raises it.
         """
         limit = timeout or self.page_timeout
         extra = {"extra_http_headers": headers} if headers else {}
+        self._check_cooling(url)
 
         async def load() -> Page:
             async with self.context(session_platform=session_platform, **extra) as ctx:
                 page = await ctx.new_page()
+                captured = _Capture(capture) if capture else None
+                if captured is not None:
+                    page.on("response", captured.on_response)
                 response = await page.goto(url, wait_until="domcontentloaded")
+                if response is not None and response.status == 429:
+                    raise self._rate_limited(url, response.headers.get("retry-after"))
                 if wait_selector:
                     try:
                         await page.wait_for_selector(wait_selector, timeout=min(limit, 15) * 1000)
@@ -212,12 +227,32 @@ class Browser:
                     headers=dict(response.headers) if response is not None else {},
                     content_type=(response.headers.get("content-type", "") if response is not None else ""),
                     title=await page.title(),
+                    responses=await captured.bodies() if captured is not None else (),
                 )
 
         if self.gate is not None:
             async with self.gate.slot(url):
                 return await _limited(load(), limit, "page load", url)
         return await _limited(load(), limit, "page load", url)
+
+    def _check_cooling(self, url: str) -> None:
+        """Fail fast while ``url``'s host cools down after a 429 (HTTP or browser)."""
+        if self.gate is None:
+            return
+        until = self.gate.cooling_until(url)
+        if until is not None:
+            remaining = max(0.0, until - self.gate.now())
+            raise RateLimited(f"{host_key(url)} cooling down for {remaining:.0f}s more (HTTP 429)",
+                              url=url, retry_after=remaining)
+
+    def _rate_limited(self, url: str, retry_after: str | None) -> RateLimited:
+        seconds = parse_retry_after(retry_after, utc_now())
+        if seconds is None:
+            seconds = DEFAULT_COOLDOWN
+        if self.gate is not None:
+            self.gate.cooldown(url, seconds)
+        log.warning("HTTP 429 in the browser from %s: cooling down %.0fs", host_key(url), seconds)
+        return RateLimited(f"HTTP 429 (retry after {seconds:.0f}s): {url}", url=url, retry_after=seconds)
 
     async def screenshot(self, path: Path, *, html: str | None = None, url: str | None = None,
                          base_url: str | None = None, selector: str | None = None,
@@ -298,13 +333,47 @@ class Browser:
         return target
 
 
+#: captured network responses: at most this many, each at most this many characters
+CAPTURE_MAX_RESPONSES = 20
+CAPTURE_MAX_CHARS = 5_000_000
+
+
+class _Capture:
+    """Bodies of the responses whose URL contains one of ``markers``, read as they arrive."""
+
+    def __init__(self, markers: tuple[str, ...]):
+        self.markers = tuple(markers)
+        self.tasks: list[asyncio.Task[tuple[str, str] | None]] = []
+
+    def on_response(self, response: Any) -> None:
+        if len(self.tasks) < CAPTURE_MAX_RESPONSES and any(m in response.url for m in self.markers):
+            self.tasks.append(asyncio.ensure_future(self._read(response)))
+
+    @staticmethod
+    async def _read(response: Any) -> tuple[str, str] | None:
+        try:
+            if response.status != 200:
+                return None
+            text = await response.text()
+        except Exception as exc:  # the page navigated away, the body is gone: the DOM remains
+            log.debug("captured response %s unreadable: %s", response.url, exc)
+            return None
+        return (response.url, text) if len(text) <= CAPTURE_MAX_CHARS else None
+
+    async def bodies(self) -> tuple[tuple[str, str], ...]:
+        if not self.tasks:
+            return ()
+        done = await asyncio.gather(*self.tasks, return_exceptions=True)
+        return tuple(item for item in done if isinstance(item, tuple))
+
+
 async def _limited(work: Any, limit: float, what: str, url: str | None) -> Any:
     """Await ``work`` within ``limit`` (+5 s for closing); Playwright errors become FetchError."""
     try:
         return await asyncio.wait_for(work, limit + 5)
     except asyncio.TimeoutError:
         raise FetchError(f"{what} took longer than {limit:.0f}s", url=url) from None
-    except FetchError:
+    except FetchError:  # includes RateLimited
         raise
     except Exception as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else ""

@@ -13,23 +13,20 @@ Everything here is pure: a :class:`Page` in, a :class:`Doc` or an exception out.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Iterator, Literal
-from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from ..errors import Blocked, HealthProblem, NotFound
-from .base import Page
+from ..errors import HealthProblem
+from .base import Page, check_status
+from .text import abs_url, clean_text, element_text, first_path_segment, origin  # noqa: F401
 
 Where = Literal["url", "title", "text", "css"]
 
 _INVISIBLE = {"script", "style", "noscript", "template", "head"}
-_BLOCK = {"p", "div", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6",
-          "section", "article", "header", "footer", "tr", "pre"}
 
 
 @dataclass(frozen=True)
@@ -84,18 +81,14 @@ class Doc:
     def body_json(self) -> Any:
         """The page itself as JSON: a raw JSON body, or the ``<pre>`` Chromium wraps it in."""
         text = (self.page.body or "").strip()
-        if text[:1] in "{[":
-            try:
-                return json.loads(text)
-            except ValueError:
-                pass
+        if text[:1] in ("{", "["):
+            data = loads(text)
+            if data is not None:
+                return data
         if "<pre" in text[:2000].lower():
             pre = self.soup.find("pre")
             if pre is not None:
-                try:
-                    return json.loads(pre.get_text())
-                except ValueError:
-                    return None
+                return loads(pre.get_text())
         return None
 
     def script_json(self, css: str = 'script[type="application/json"]') -> Iterator[tuple[Tag, Any]]:
@@ -104,10 +97,36 @@ class Doc:
             content = tag.string if tag.string is not None else tag.get_text()
             if not content or not content.strip():
                 continue
-            try:
-                yield tag, json.loads(content)
-            except ValueError:
+            data = loads(content)
+            if data is not None:
+                yield tag, data
+
+    def inline_json(self, needle: str) -> Iterator[tuple[Tag, Any]]:
+        """JSON objects embedded in any inline script that mentions ``needle``
+        (``requireLazy(..., function(){ handle({...}) })``, ``x = {...};``):
+        every outermost ``{...}`` literal that parses as JSON."""
+        decoder = json.JSONDecoder()
+        for tag in self.soup.find_all("script"):
+            if tag.get("src"):
                 continue
+            content = tag.string if tag.string is not None else tag.get_text()
+            if not content or needle not in content:
+                continue
+            yield from ((tag, obj) for obj in _json_literals(content, decoder))
+
+
+def _json_literals(content: str, decoder: json.JSONDecoder) -> Iterator[Any]:
+    """Outermost JSON objects inside JavaScript source, left to right."""
+    i = content.find("{")
+    while i >= 0:
+        try:
+            obj, end = decoder.raw_decode(content, i)
+        except (ValueError, RecursionError):
+            i = content.find("{", i + 1)
+            continue
+        if isinstance(obj, dict):
+            yield obj
+        i = content.find("{", end)
 
 
 def _matches(doc: Doc, marker: Marker) -> bool:
@@ -130,90 +149,38 @@ def detect(doc: Doc, markers: tuple[Marker, ...], *, hard: bool) -> None:
             raise marker.error(marker.reason, url=doc.final_url)
 
 
-_CF_TITLES = ("just a moment", "attention required! | cloudflare", "tunggu sebentar")
-
-
 def check_transport(doc: Doc) -> None:
-    """Markers every platform shares: Cloudflare challenge, 404/410, 429."""
-    status = doc.page.status
-    title = fold(doc.title)
-    body_head = (doc.page.body or "")[:20000]
-    cloudflare = any(t in title for t in _CF_TITLES) or "challenge-platform" in body_head or "cf-chl" in body_head
-    if cloudflare and status in (403, 429, 503):
-        raise Blocked(f"tantangan Cloudflare (\"Just a moment...\", HTTP {status})", url=doc.final_url)
-    if status in (404, 410):
-        raise NotFound(f"halaman tidak ditemukan (HTTP {status})", url=doc.final_url)
-    if status == 429:
-        raise Blocked("terlalu banyak permintaan (HTTP 429)", url=doc.final_url)
+    """The verdicts every platform shares (Cloudflare, 404/410, 429): :func:`check_status`."""
+    check_status(doc.page, doc.title)
 
 
 # -- small pure helpers -------------------------------------------------------
 
-def origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def first_path_segment(url: str) -> str:
-    path = urlsplit(url).path.strip("/")
-    return path.split("/", 1)[0] if path else ""
-
-
-def absolute(base: str, href: str | None) -> str:
-    return urljoin(base, href) if href else ""
-
-
 def from_timestamp(value: Any) -> datetime | None:
+    """An aware UTC time from Unix seconds (or milliseconds); None for anything else."""
+    if isinstance(value, bool):
+        return None
     try:
         seconds = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if seconds <= 0:
         return None
     if seconds > 10**11:  # milliseconds
         seconds //= 1000
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
-def clean_text(text: str) -> str:
-    """Plain text with line breaks kept: trimmed lines, at most one blank line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def dom_text(el: Tag | None) -> str:
-    """Visible text of an element: ``<br>`` and block ends become line breaks,
-    emoji images contribute their ``alt``."""
-    if el is None:
-        return ""
-    out: list[str] = []
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if child.__class__.__name__ in ("Comment", "Script", "Stylesheet"):
-                    continue
-                out.append(str(child))
-            elif isinstance(child, Tag):
-                if child.name in _INVISIBLE:
-                    continue
-                if child.name == "br":
-                    out.append("\n")
-                elif child.name == "img":
-                    out.append(child.get("alt") or "")
-                else:
-                    block = child.name in _BLOCK
-                    if block:
-                        out.append("\x00")
-                    walk(child)
-                    if block:
-                        out.append("\x00")
-
-    walk(el)
-    # a block boundary is one line break, however many blocks meet there
-    joined = re.sub(r"[ \t]*\x00[\s\x00]*", "\n", "".join(out))
-    return clean_text(joined)
+def loads(text: str) -> Any:
+    """``json.loads`` that answers None for anything that is not (sane) JSON,
+    including nesting too deep for Python (``RecursionError``)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def walk_json(obj: Any, parent_key: str = "") -> Iterator[tuple[str, Any]]:

@@ -25,16 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from html import unescape
-from typing import Any, ClassVar, Mapping
-from urllib.parse import urljoin, urlsplit
-
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from typing import Any, Callable, ClassVar, Iterable, Mapping
 
 from alerts.timeutil import parse_iso
 
-from ..errors import Blocked, NotFound
+from ..errors import Blocked, HealthProblem, LayoutChanged, NotFound, RateLimited
 from ..models import Account, Post
+from .text import abs_url, clean_text, element_text, html_to_text, origin  # noqa: F401  (the shared helpers)
 
 
 class FetchMode(str, Enum):
@@ -55,6 +52,9 @@ class Page:
     content_type: str = ""
     not_modified: bool = False  # HTTP 304 on a conditional GET: nothing changed
     title: str = ""  # browser fetches: document.title
+    #: browser fetches: (url, body) of the JSON responses the page loaded whose URL
+    #: contains one of the adapter's :meth:`Adapter.capture_responses` markers
+    responses: tuple[tuple[str, str], ...] = ()
 
 
 class Adapter(ABC):
@@ -127,6 +127,11 @@ class Adapter(ABC):
         """Browser fetches: a CSS selector to wait for before reading the DOM."""
         return None
 
+    def capture_responses(self, account: Account) -> tuple[str, ...]:
+        """Browser fetches: URL substrings of JSON responses the page itself
+        loads that the adapter wants to read (e.g. X's ``/UserTweets``)."""
+        return ()
+
     def post_selector(self, post: Post) -> str | None:
         """A CSS selector for ``post``'s element on the fetched page (evidence screenshots)."""
         return None
@@ -138,114 +143,99 @@ class Adapter(ABC):
 
 # -- helpers shared by adapters (pure) ------------------------------------
 
-def check_status(page: Page) -> None:
-    """Raise the health verdict that the HTTP status alone gives, if any.
+def check_status(page: Page, title: str | None = None) -> None:
+    """Raise the verdict the transport alone gives, if any (HTTP and browser alike).
 
     404/410 -> :class:`NotFound`; a Cloudflare interstitial ("Just a
-    moment...", usually with 403/503) -> :class:`Blocked`. Other statuses are
-    left to the adapter, which knows what its platform's error pages mean.
+    moment...", usually with 403/429/503) -> :class:`Blocked`; any other 429
+    -> :class:`~scraper.errors.RateLimited` (the same verdict the HTTP
+    fetcher gives). Other statuses are left to the adapter, which knows what
+    its platform's error pages mean. ``title``: the document title when the
+    caller already has it (browser pages carry it in ``page.title``).
     """
+    if is_cloudflare_challenge(page, title):
+        raise Blocked(f"diblokir tantangan Cloudflare (\"Just a moment...\", HTTP {page.status})", url=page.url)
     if page.status in (404, 410):
         raise NotFound(f"HTTP {page.status}: akun atau halaman tidak ditemukan", url=page.url)
-    if is_cloudflare_challenge(page):
-        raise Blocked("diblokir tantangan Cloudflare (\"Just a moment...\")", url=page.url)
+    if page.status == 429:
+        raise RateLimited("terlalu banyak permintaan (HTTP 429)", url=page.url)
 
 
-def is_cloudflare_challenge(page: Page) -> bool:
-    head = page.body[:20000]
-    title_hit = "Just a moment..." in page.title or "<title>Just a moment...</title>" in head
-    marker = "cf-browser-verification" in head or "challenges.cloudflare.com" in head or "_cf_chl_opt" in head
-    return (page.status in (403, 503) and (title_hit or marker)) or (title_hit and marker)
+_CF_TITLES = ("just a moment", "attention required! | cloudflare", "tunggu sebentar")
+_CF_MARKERS = ("cf-browser-verification", "challenges.cloudflare.com", "_cf_chl_opt", "challenge-platform", "cf-chl")
+_TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-_BLOCK_TAGS = frozenset({
-    "p", "div", "li", "ul", "ol", "blockquote", "pre", "table", "tr", "section", "article",
-    "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption",
-})
-_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "svg"})
-_WS = re.compile(r"\s+")
-_SPACES = re.compile(r"[^\S\n]+")
-_TAG = re.compile(r"<[A-Za-z!/]")
-
-
-def element_text(element: Tag) -> str:
-    """Plain text of a bs4 element as a reader sees it: source whitespace
-    collapsed, ``<br>`` and block elements as line breaks, paragraphs
-    separated by one blank line."""
-    parts: list[str] = []
-
-    def boundary(count: int) -> None:
-        """End the current block with ``count`` line breaks, counting those already there."""
-        have = 0
-        for part in reversed(parts):
-            stripped = part.strip(" ")
-            if stripped == "":
-                continue
-            have += len(stripped) - len(stripped.rstrip("\n"))
-            if stripped.strip("\n"):
-                break
-        if parts and have < count:
-            parts.append("\n" * (count - have))
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if type(child) in (NavigableString, CData):
-                    parts.append(_WS.sub(" ", str(child)))
-                continue
-            name = child.name
-            if name in _SKIP_TAGS:
-                continue
-            if name == "br":
-                parts.append("\n")
-            elif name in _BLOCK_TAGS:
-                boundary(1)
-                walk(child)
-                boundary(2 if name == "p" else 1)
-            else:
-                walk(child)
-
-    walk(element)
-    lines = [line.strip() for line in "".join(parts).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of an HTML fragment (e.g. a feed item's description).
-
-    Text without any tag keeps its line breaks (plain-text feed descriptions)."""
-    if not html:
-        return ""
-    if not _TAG.search(html):
-        lines = [_SPACES.sub(" ", line).strip() for line in unescape(html).splitlines()]
-        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return element_text(BeautifulSoup(html, "lxml"))
+def is_cloudflare_challenge(page: Page, title: str | None = None) -> bool:
+    head = (page.body or "")[:20000]
+    if title is None:
+        title = page.title
+        if not title:
+            m = _TITLE_RE.search(head)
+            title = m.group(1) if m else ""
+    folded = title.strip().lower()
+    title_hit = any(t in folded for t in _CF_TITLES)
+    marker = any(m in head for m in _CF_MARKERS)
+    return (page.status in (403, 429, 503) and (title_hit or marker)) or (title_hit and marker)
 
 
 def parse_time(value: str | None) -> datetime | None:
     """An aware UTC datetime from ISO 8601 or RFC 822 text, or None."""
-    if not value or not value.strip():
+    if not isinstance(value, str) or not value.strip():
         return None
     value = value.strip()
     try:
         return parse_iso(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         pass
     try:
         dt = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
+    try:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return None
 
 
-def abs_url(base: str, href: str | None) -> str:
-    """``href`` made absolute against ``base`` ("" when there is no href)."""
-    return urljoin(base, href.strip()) if href and href.strip() else ""
+# -- one bad post never costs the page ------------------------------------------
+
+class Posts(list):
+    """A list of posts that also says how many items could not be read."""
+
+    skipped: int = 0
+    skip_reasons: list[str]
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.skipped = 0
+        self.skip_reasons = []
 
 
-def origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``."""
-    parts = urlsplit(url)
-    return f"{parts.scheme or 'https'}://{parts.netloc}"
+#: what a malformed item can raise while one post is built from it
+POST_ERRORS = (HealthProblem, ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError,
+               RecursionError)
+
+
+def build_posts(items: Iterable[Any], build: Callable[[Any], "Post | None"], *, url: str) -> Posts:
+    """``build(item)`` for every item; an item that fails is skipped and counted.
+
+    When every item failed, the page as a whole is unreadable:
+    :class:`~scraper.errors.LayoutChanged` naming the first reason.
+    """
+    posts = Posts()
+    for item in items:
+        try:
+            post = build(item)
+        except POST_ERRORS as exc:
+            posts.skipped += 1
+            reason = exc.reason if isinstance(exc, HealthProblem) else f"{type(exc).__name__}: {exc}"
+            posts.skip_reasons.append(str(reason)[:200])
+            continue
+        if post is not None:
+            posts.append(post)
+    if posts.skipped and not posts:
+        raise LayoutChanged(f"{posts.skipped} postingan di halaman tidak terbaca ({posts.skip_reasons[0]})", url=url)
+    return posts

@@ -26,8 +26,8 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import Blocked, Checkpoint, ConsentWall, LayoutChanged, LoginWall, NotFound
 from ..models import Account, Post
 from . import register
-from ._session import (Doc, Marker, absolute, clean_text, detect, dig, dom_text, dumps, find_key,
-                       from_timestamp, walk_json)
+from ._session import (Doc, Marker, abs_url, clean_text, detect, dig, dumps, element_text, find_key,
+                       from_timestamp, loads, walk_json)
 from .base import Adapter, FetchMode, Page
 
 _POST_LINK = re.compile(r"/posts/|story_fbid=|/permalink/|/videos/|/photos?/|/reel/|fbid=")
@@ -57,6 +57,28 @@ MARKERS: tuple[Marker, ...] = (
     Marker("text", "this page isn't available", NotFound, "halaman Facebook tidak tersedia", hard=False),
     Marker("text", "halaman ini tidak tersedia", NotFound, "halaman Facebook tidak tersedia", hard=False),
 )
+
+def _shared(story: dict) -> dict[str, Any]:
+    """The share keys of ``extra`` when ``story`` shares someone else's post."""
+    attached = story.get("attached_story")
+    if not isinstance(attached, dict):
+        attached = find_key(story, "attached_story", skip=("comments", "feedback"))
+    if not isinstance(attached, dict):
+        return {}
+    actor = dig(attached, "actors", 0) or find_key(attached, "actors")
+    if isinstance(actor, list):
+        actor = actor[0] if actor else None
+    name = actor.get("name") if isinstance(actor, dict) else None
+    url = _story_url(attached)
+    out: dict[str, Any] = {"share": True, "share_kind": "shared"}
+    if isinstance(name, str) and name:
+        out["original_author"] = name
+    if url:
+        out["original_url"] = url
+    if attached.get("post_id"):
+        out["original_id"] = str(attached["post_id"])
+    return out
+
 
 _EMPTY_PHRASES = ("no posts available", "tidak ada postingan yang tersedia", "belum ada postingan")
 
@@ -158,7 +180,7 @@ class FacebookAdapter(Adapter):
     def parse(self, page: Page, account: Account) -> list[Post]:
         doc = Doc(page)
         detect(doc, MARKERS, hard=True)
-        posts = self._from_json(doc, account) or self._from_dom(doc, account)
+        posts = self._from_json(doc, account) or self._from_dom(doc, account) or _from_mobile(doc, account)
         if posts:
             return posts
         detect(doc, MARKERS, hard=False)
@@ -172,7 +194,10 @@ class FacebookAdapter(Adapter):
     # -- Relay JSON -------------------------------------------------------------
     def _from_json(self, doc: Doc, account: Account) -> list[Post]:
         stories: dict[str, dict[str, Any]] = {}
-        for _, blob in doc.script_json():
+        blobs = [blob for _, blob in doc.script_json()]
+        # older pages (2023) ship the Relay data in plain inline scripts: requireLazy(..., handle({...}))
+        blobs += [blob for tag, blob in doc.inline_json('"Story"') if tag.get("type") != "application/json"]
+        for blob in blobs:
             for node in _stories(blob):
                 post_id = str(node["post_id"])
                 found = {
@@ -180,25 +205,26 @@ class FacebookAdapter(Adapter):
                     "time": from_timestamp(find_key(node, "creation_time", skip=("attached_story",))),
                     "text": _story_text(node),
                     "media": _story_media(node),
+                    "shared": _shared(node),
                     "raw": node,
                 }
                 merged = stories.setdefault(post_id, found)
-                for field in ("url", "time", "text", "media"):
+                for field in ("url", "time", "text", "media", "shared"):
                     if not merged[field] and found[field]:
                         merged[field] = found[field]
         posts = []
         for post_id, s in stories.items():
-            url = absolute(doc.final_url, s["url"]) if s["url"] else ""
+            url = abs_url(doc.final_url, s["url"]) if s["url"] else ""
             posts.append(Post(
                 platform=self.name,
                 account_url=account.url,
                 post_id=post_id,
-                url=url or absolute(doc.final_url, f"/{post_id}"),
+                url=url or abs_url(doc.final_url, f"/{post_id}"),
                 published=s["time"],
                 text=s["text"],
                 media=tuple(s["media"]),
                 raw=dumps(s["raw"]),
-                extra={"token": _token(url) if url else post_id},
+                extra={"token": _token(url) if url else post_id, **s["shared"]},
             ))
         return posts
 
@@ -213,14 +239,14 @@ class FacebookAdapter(Adapter):
             body = art.select_one('div[data-ad-preview="message"], div[data-ad-comet-preview="message"]')
             if link is None and body is None:
                 continue
-            url = absolute(doc.final_url, link["href"].split("&__cft__")[0].split("?__cft__")[0]) if link else ""
-            text = dom_text(body)
+            url = abs_url(doc.final_url, link["href"].split("&__cft__")[0].split("?__cft__")[0]) if link else ""
+            text = element_text(body)
             token = _token(url) if url else hashlib.sha256(text.encode()).hexdigest()[:16]
             if token in seen:
                 continue
             seen.add(token)
             utime = art.select_one("abbr[data-utime]")
-            media = [absolute(doc.final_url, img["src"]) for img in art.select('a[href*="/photo"] img[src]')]
+            media = [abs_url(doc.final_url, img["src"]) for img in art.select('a[href*="/photo"] img[src]')]
             posts.append(Post(
                 platform=self.name,
                 account_url=account.url,
@@ -233,3 +259,51 @@ class FacebookAdapter(Adapter):
                 extra={"token": token},
             ))
         return posts
+
+
+# -- m.facebook.com (article[data-ft]) ------------------------------------------------
+
+_MOBILE_STORY = 'article[data-ft], div[data-sigil~="story-div"][data-ft]'
+
+
+def _from_mobile(doc: Doc, account: Account) -> list[Post]:
+    """Stories of the m.facebook.com layout: ``data-ft`` JSON holds the post id
+    (``top_level_post_id``) and ``page_insights.*.post_context.publish_time``."""
+    posts: list[Post] = []
+    seen: set[str] = set()
+    for el in doc.soup.select(_MOBILE_STORY):
+        if el.find_parent(attrs={"data-sigil": lambda v: bool(v) and "story-div" in v}) is not None:
+            continue  # a shared original inside the sharer's story
+        ft = loads(el.get("data-ft") or "")
+        post_id = str(ft.get("top_level_post_id") or "") if isinstance(ft, dict) else ""
+        if not post_id.isdigit() or post_id in seen:
+            continue
+        seen.add(post_id)
+        insights = ft.get("page_insights")
+        context = next((v for v in insights.values() if isinstance(v, dict)), {}) if isinstance(insights, dict) else {}
+        owner = str(ft.get("page_id") or ft.get("content_owner_id_new") or context.get("page_id") or "")
+        body = el.select_one(".story_body_container > div._5rgt, .story_body_container > div[data-ft*='\"*s\"']")
+        link = el.select_one('a[href*="story.php"], a[href*="/posts/"], a[href*="/permalink/"]')
+        url = f"https://www.facebook.com/{owner}/posts/{post_id}" if owner else ""
+        if not url and link is not None:
+            url = abs_url(doc.final_url, link.get("href"))
+        extra: dict[str, Any] = {"token": post_id, "mobile": True}
+        share = dig(context, "dm", "isShare")
+        if share:
+            extra.update({"share": True, "share_kind": "shared"})
+            original = dig(context, "dm", "originalPostOwnerID")
+            if original:
+                extra["original_author"] = str(original)
+        media = [abs_url(doc.final_url, img.get("src")) for img in el.select('a[href*="/photos/"] img[src]')]
+        posts.append(Post(
+            platform="facebook",
+            account_url=account.url,
+            post_id=post_id,
+            url=url or abs_url(doc.final_url, f"/{post_id}"),
+            published=from_timestamp(dig(context, "post_context", "publish_time")),
+            text=element_text(body),
+            media=tuple(dict.fromkeys(m for m in media if m)),
+            raw=str(el),
+            extra=extra,
+        ))
+    return posts

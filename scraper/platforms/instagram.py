@@ -41,6 +41,20 @@ MARKERS: tuple[Marker, ...] = (
     Marker("title", "login \u2022 instagram", LoginWall, "sesi Instagram kedaluwarsa: judul \"Login • Instagram\""),
     Marker("css", 'form#loginForm, input[name="username"][aria-label]', LoginWall,
            "sesi Instagram kedaluwarsa: formulir login tampil"),
+    # the same pages recognised by what they say, whatever their URL (a challenge under the profile URL)
+    Marker("text", "we detected an unusual login attempt", Checkpoint,
+           "Instagram meminta verifikasi akun pemantau (\"We Detected An Unusual Login Attempt\")"),
+    Marker("text", "suspicious login attempt", Checkpoint,
+           "Instagram meminta verifikasi akun pemantau (\"Suspicious Login Attempt\")"),
+    Marker("text", "help us confirm it's you", Checkpoint, "Instagram meminta verifikasi akun pemantau"),
+    Marker("text", "bantu kami memastikan bahwa ini adalah anda", Checkpoint, "Instagram meminta verifikasi akun pemantau"),
+    Marker("text", "we suspended your account", Blocked, "akun pemantau Instagram ditangguhkan"),
+    Marker("text", "your account has been suspended", Blocked, "akun pemantau Instagram ditangguhkan"),
+    Marker("text", "kami menangguhkan akun anda", Blocked, "akun pemantau Instagram ditangguhkan"),
+    Marker("text", "log in to see photos and videos", LoginWall,
+           "sesi Instagram kedaluwarsa: halaman meminta login (\"Log in to see photos and videos\")"),
+    Marker("text", "masuk untuk melihat foto dan video", LoginWall,
+           "sesi Instagram kedaluwarsa: halaman meminta login"),
     Marker("text", "please wait a few minutes", Blocked,
            "Instagram membatasi akses (\"Please wait a few minutes before you try again\")"),
     # soft: only when no post was found
@@ -123,8 +137,27 @@ class InstagramAdapter(Adapter):
             for key, node in walk_json(blob):
                 if key == _TIMELINE and isinstance(node, dict):
                     return self._from_timeline(node, base, account)
+        # window.__additionalDataLoaded('/<user>/', {"graphql": {"user": ...}}) (2020)
+        extra = next((d for _, d in doc.inline_json("__additionalDataLoaded") if isinstance(dig(d, "graphql", "user"), dict)),
+                     None)
+        if extra is not None:
+            return self._from_profile_info(extra["graphql"]["user"], base, account, doc.final_url)
+        shared = next((d for _, d in doc.inline_json("_sharedData") if isinstance(d.get("entry_data"), dict)), None)
+        if shared is not None:
+            return self._from_shared_data(shared["entry_data"], base, account, doc.final_url)
         detect(doc, MARKERS, hard=False)
         raise LayoutChanged("halaman Instagram tanpa data profil yang dikenal", url=doc.final_url)
+
+    # -- server-rendered page (window._sharedData, until 2020-2021) ------------------
+    def _from_shared_data(self, entry: dict, base: str, account: Account, url: str) -> list[Post]:
+        if entry.get("Challenge"):
+            raise Checkpoint("Instagram meminta verifikasi akun pemantau (halaman Challenge)", url=url)
+        if entry.get("LoginAndSignupPage"):
+            raise LoginWall("sesi Instagram kedaluwarsa: halaman login", url=url)
+        user = dig(entry, "ProfilePage", 0, "graphql", "user")
+        if not isinstance(user, dict):
+            raise LayoutChanged("halaman Instagram (_sharedData) tanpa ProfilePage.graphql.user", url=url)
+        return self._from_profile_info(user, base, account, url)
 
     # -- web_profile_info ------------------------------------------------------
     def _from_profile_info(self, user: dict, base: str, account: Account, url: str) -> list[Post]:

@@ -8,7 +8,8 @@ not in it). With ``options.api = true`` the adapter reads
 account URL may also be a ``.rss`` or ``/api/v1/accounts/:id/statuses`` URL.
 ``parse`` reads whatever came back: RSS, a JSON list of statuses, one status,
 or a JSON error (404 -> NotFound, 401/403 -> LoginWall). Boosts (reblogs)
-are skipped, as the RSS feed does.
+are kept as the account's shares (``extra``: ``share``, ``share_kind="boost"``,
+``original_author``, ``original_url``); the RSS feed never shows them.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from urllib.parse import quote, urlsplit
 from ..errors import LayoutChanged, LoginWall, NotFound
 from ..models import Account, Post
 from . import register
-from .base import Adapter, FetchMode, Page, check_status, html_to_text, origin, parse_time
+from .base import Adapter, FetchMode, Page, build_posts, check_status, html_to_text, origin, parse_time
 from .rss import FEED_ACCEPT, item_text, looks_like_xml, parse_feed
 
 _USER_PATH = re.compile(r"^/@([A-Za-z0-9_]+(?:@[A-Za-z0-9.-]+)?)(?:\.rss)?/?$")
@@ -78,7 +79,7 @@ class MastodonAdapter(Adapter):
         if _wants_api(account):
             account_id = _account_id(account, memo)
             if account_id:
-                return f"{origin(account.url)}/api/v1/accounts/{account_id}/statuses?exclude_reblogs=true"
+                return f"{origin(account.url)}/api/v1/accounts/{account_id}/statuses"
         user = _user(account.url) or ""
         return f"{origin(account.url)}/@{user}.rss"
 
@@ -90,12 +91,13 @@ class MastodonAdapter(Adapter):
         if body.startswith(("[", "{")):
             data = _json(page)
             statuses = data if isinstance(data, list) else [data]
-            return [_status_post(s, account) for s in statuses if isinstance(s, dict) and not s.get("reblog")]
+            return build_posts((s for s in statuses if isinstance(s, dict)), lambda s: _status_post(s, account),
+                               url=page.url)
         if not looks_like_xml(body):
             check_status(page)
             if page.status in (401, 403):
                 raise LoginWall(f"instance Mastodon menolak akses tanpa login (HTTP {page.status})", url=page.url)
-        return [self._rss_post(item, account) for item in parse_feed(page)]
+        return build_posts(parse_feed(page), lambda item: self._rss_post(item, account), url=page.url)
 
     def _rss_post(self, item: Any, account: Account) -> Post:
         guid = item.guid or item.link
@@ -137,6 +139,17 @@ def _json(page: Page) -> Any:
 def _status_post(status: Mapping[str, Any], account: Account) -> Post:
     if "id" not in status or "created_at" not in status:
         raise LayoutChanged("status Mastodon tanpa id/created_at", url=account.url)
+    boost = status.get("reblog")
+    if isinstance(boost, dict):
+        # a boost: the boosted status's content, kept as the account's share
+        original = _status_post({**boost, "id": status["id"], "created_at": status["created_at"]}, account)
+        author = boost.get("account") if isinstance(boost.get("account"), dict) else {}
+        extra = {**original.extra, "share": True, "share_kind": "boost", "original_author": author.get("acct", ""),
+                 "original_url": boost.get("url") or boost.get("uri") or "", "original_id": str(boost.get("id", "")),
+                 "boosted_by": (status.get("account") or {}).get("acct", "")}
+        return Post(platform="mastodon", account_url=account.url, post_id=str(status["id"]),
+                    url=status.get("url") or original.url, published=original.published, text=original.text,
+                    media=original.media, raw=json.dumps(status, ensure_ascii=False, sort_keys=True), extra=extra)
     parts = []
     if status.get("spoiler_text"):
         parts.append(html_to_text(status["spoiler_text"]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from html.entities import html5
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -18,7 +19,7 @@ from lxml import etree
 from ..errors import LayoutChanged
 from ..models import Account, Post
 from . import register
-from .base import Adapter, FetchMode, Page, abs_url, check_status, html_to_text, parse_time
+from .base import Adapter, FetchMode, Page, abs_url, build_posts, check_status, html_to_text, parse_time
 
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA = "http://search.yahoo.com/mrss/"
@@ -29,6 +30,8 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5"
 
 _XML_DECL = re.compile(r"^<\?xml[^>]*\?>")
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 
 
@@ -66,12 +69,15 @@ def parse_feed(page: Page) -> list[FeedItem]:
     root = None
     if body.startswith("<"):
         try:
-            root = etree.fromstring(body.encode("utf-8"), parser=_PARSER)
-        except (etree.XMLSyntaxError, ValueError):
+            root = etree.fromstring(html_entities_as_numbers(body).encode("utf-8"), parser=_PARSER)
+        except (etree.XMLSyntaxError, ValueError, RecursionError):
             root = None
     if root is None or not isinstance(root.tag, str):
         raise LayoutChanged("bukan feed RSS/Atom (isi halaman bukan XML)", url=page.url)
-    local = etree.QName(root).localname.lower()
+    try:
+        local = etree.QName(root).localname.lower()
+    except ValueError:
+        raise LayoutChanged("bukan feed RSS/Atom (elemen akar rusak)", url=page.url) from None
     base = page.final_url or page.url
     if local == "feed":
         return [_atom_item(e, base) for e in root.findall(f"{{{ATOM}}}entry")]
@@ -85,9 +91,46 @@ def parse_feed(page: Page) -> list[FeedItem]:
     raise LayoutChanged(f"bukan feed RSS/Atom (elemen akar <{local}>)", url=page.url)
 
 
+def html_entities_as_numbers(body: str) -> str:
+    """HTML named entities (``&nbsp;``, ``&eacute;`` ...) written as character
+    references, which XML knows without a DTD.
+
+    Feeds use them freely; XML defines only the five predefined ones, and a
+    parser that does not expand entities (ours: no DTD, no external entities,
+    no network) drops the text from an unknown one on. Only names HTML itself
+    defines are rewritten, so an entity declared in the feed's own DTD stays
+    unexpanded (and a DTD redefining an HTML name gets the HTML character).
+    """
+    if "&" not in body:
+        return body
+
+    def number(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _XML_ENTITIES:
+            return m.group(0)
+        char = html5.get(name + ";")
+        return "".join(f"&#{ord(c)};" for c in char) if char else m.group(0)
+
+    return _ENTITY.sub(number, body)
+
+
 def _text(el: Any, path: str, ns: Mapping[str, str] | None = None) -> str:
     found = el.find(path, ns)
-    return (found.text or "").strip() if found is not None and found.text else ""
+    return node_text(found).strip() if found is not None else ""
+
+
+def node_text(node: Any) -> str:
+    """An element's text with the text after any unexpanded entity reference
+    kept (the reference itself, e.g. one declared in a hostile DTD, is dropped)."""
+    parts = [node.text or ""]
+    for child in node:
+        if isinstance(child, etree._Entity):
+            parts.append(child.tail or "")
+        elif isinstance(child.tag, str):
+            parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
+        else:
+            parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _media(el: Any, base: str) -> list[str]:
@@ -176,17 +219,17 @@ class RssAdapter(Adapter):
         return {"Accept": FEED_ACCEPT}
 
     def parse(self, page: Page, account: Account) -> list[Post]:
-        posts = []
-        for item in parse_feed(page):
-            posts.append(Post(
-                platform=self.name,
-                account_url=account.url,
-                post_id=item_id(item),
-                url=item.link or account.url,
-                published=parse_time(item.published_text),
-                text=item_text(item),
-                media=tuple(item.media),
-                raw=item.raw,
-                extra={"title": html_to_text(item.title)} if item.title else {},
-            ))
-        return posts
+        return build_posts(parse_feed(page), lambda item: self._post(item, account), url=page.url)
+
+    def _post(self, item: FeedItem, account: Account) -> Post:
+        return Post(
+            platform=self.name,
+            account_url=account.url,
+            post_id=item_id(item),
+            url=item.link or account.url,
+            published=parse_time(item.published_text),
+            text=item_text(item),
+            media=tuple(item.media),
+            raw=item.raw,
+            extra={"title": html_to_text(item.title)} if item.title else {},
+        )

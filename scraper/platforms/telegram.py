@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup, Tag
 from ..errors import LayoutChanged, NotFound
 from ..models import Account, Post
 from . import register
-from .base import Adapter, FetchMode, Page, abs_url, check_status, element_text, origin, parse_time
+from .base import Adapter, FetchMode, Page, abs_url, build_posts, check_status, element_text, origin, parse_time
 
 _NAME = re.compile(r"^[A-Za-z0-9_]{3,64}$")
 _BG_URL = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)")
@@ -74,17 +74,14 @@ class TelegramAdapter(Adapter):
             raise NotFound("kanal Telegram tidak tersedia atau tidak punya pratinjau publik (t.me/s/)", url=page.url)
         base = page.final_url or page.url
         older = soup.select_one('link[rel="prev"]')
-        posts = []
-        for msg in messages:
-            if "service_message" in (msg.get("class") or []):
-                continue
-            posts.append(_post(msg, base, account, older.get("href") if older else None))
-        return posts
+        older_href = older.get("href") if older else None
+        return build_posts((m for m in messages if "service_message" not in (m.get("class") or [])),
+                           lambda msg: _post(msg, base, account, older_href), url=page.url)
 
 
 def _post(msg: Tag, base: str, account: Account, older: str | None) -> Post:
     data_post = msg.get("data-post") or ""
-    if "/" not in data_post:
+    if not isinstance(data_post, str) or "/" not in data_post:
         raise LayoutChanged("postingan Telegram tanpa atribut data-post", url=base)
     post_id = data_post.rsplit("/", 1)[1]
     date_link = msg.select_one("a.tgme_widget_message_date")

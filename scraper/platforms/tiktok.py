@@ -25,7 +25,7 @@ from typing import Any, Mapping
 from ..errors import Blocked, LayoutChanged, LoginWall, NotFound
 from ..models import Account, Post
 from . import register
-from ._session import (Doc, Marker, absolute, clean_text, detect, dig, dom_text, dumps,
+from ._session import (Doc, Marker, abs_url, clean_text, detect, dig, dumps, element_text,
                        first_path_segment, from_timestamp, origin, walk_json)
 from .base import Adapter, FetchMode, Page
 
@@ -93,12 +93,15 @@ class TikTokAdapter(Adapter):
         doc = Doc(page)
         detect(doc, MARKERS, hard=True)
         data = self._data(doc)
-        detail = dig(data, "__DEFAULT_SCOPE__", "webapp.user-detail") if data else None
+        detail = (dig(data, "__DEFAULT_SCOPE__", "webapp.user-detail") or dig(data, "props", "pageProps")) if data else None
+        if not isinstance(detail, dict):
+            detail = None
         status = dig(detail, "statusCode")
         if status in _GONE:
             raise NotFound(f"{_GONE[status]} (statusCode {status})", url=doc.final_url)
-        user = dig(detail, "userInfo", "user") or {}
-        username = user.get("uniqueId") or username_of(account.url)
+        user = dig(detail, "userInfo", "user")
+        user = user if isinstance(user, dict) else {}
+        username = username_of(account.url) or str(user.get("uniqueId") or "")
         base = origin(account.url)
 
         posts: dict[str, Post] = {}
@@ -111,8 +114,13 @@ class TikTokAdapter(Adapter):
             # the grid gives the page order; the JSON item, if any, has more detail
             ordered.append(posts.pop(post.post_id, post))
         ordered.extend(posts.values())
+        # only the watched account's own items are its posts (a feed of others is not)
+        own = [p for p in ordered if str(p.extra.get("author", "")).lower() == username.lower()]
+        if own:
+            return own
         if ordered:
-            return ordered
+            raise LayoutChanged(f"halaman TikTok berisi {len(ordered)} video milik akun lain, tidak satu pun "
+                                f"milik @{username or '?'}: bukan daftar video akun ini", url=doc.final_url)
 
         detect(doc, MARKERS, hard=False)
         if status == _PRIVATE or user.get("privateAccount"):
@@ -132,7 +140,8 @@ class TikTokAdapter(Adapter):
     def _data(self, doc: Doc) -> Any:
         if doc.body_json is not None:
             return doc.body_json
-        for _, data in doc.script_json("script#__UNIVERSAL_DATA_FOR_REHYDRATION__, script#SIGI_STATE"):
+        for _, data in doc.script_json("script#__UNIVERSAL_DATA_FOR_REHYDRATION__, script#SIGI_STATE, "
+                                       "script#__NEXT_DATA__"):
             return data
         return None
 
@@ -143,6 +152,8 @@ class TikTokAdapter(Adapter):
         for key, node in walk_json(data):
             if key == "itemList" and isinstance(node, list):
                 items.extend(i for i in node if isinstance(i, dict))
+            elif key == "items" and isinstance(node, list) and isinstance(dig(data, "props", "pageProps"), dict):
+                items.extend(i for i in node if isinstance(i, dict))  # 2021 __NEXT_DATA__ profile
             elif key == "ItemModule" and isinstance(node, dict):
                 items.extend(i for i in node.values() if isinstance(i, dict))
         return items
@@ -152,7 +163,7 @@ class TikTokAdapter(Adapter):
         if not video_id.isdigit():
             return None
         author = item.get("author")
-        author = (author.get("uniqueId") if isinstance(author, dict) else author) or username
+        author = str((author.get("uniqueId") if isinstance(author, dict) else author) or username)
         kind = "photo" if item.get("imagePost") else "video"
         media = []
         cover = dig(item, "video", "cover") or dig(item, "video", "originCover")
@@ -169,7 +180,7 @@ class TikTokAdapter(Adapter):
             url=f"{base}/@{author}/{kind}/{video_id}",
             published=from_timestamp(item.get("createTime")) or time_from_id(video_id),
             text=clean_text(str(item.get("desc") or "")),
-            media=tuple(media),
+            media=tuple(m for m in media if isinstance(m, str)),
             raw=dumps(item),
             extra={"author": author, "pinned": bool(item.get("isPinnedItem"))},
         )
@@ -186,14 +197,14 @@ class TikTokAdapter(Adapter):
             seen.add(video_id)
             desc = cell.select_one('[data-e2e="user-post-item-desc"]')
             img = cell.select_one("img[alt]")
-            text = dom_text(desc) if desc is not None else clean_text(img.get("alt", "") if img else "")
-            media = (absolute(doc.final_url, img["src"]),) if img is not None and img.get("src") else ()
+            text = element_text(desc) if desc is not None else clean_text(img.get("alt", "") if img else "")
+            media = (abs_url(doc.final_url, img["src"]),) if img is not None and img.get("src") else ()
             badge = cell.select_one('[data-e2e="video-card-badge"]')
             posts.append(Post(
                 platform=self.name,
                 account_url=account.url,
                 post_id=video_id,
-                url=absolute(doc.final_url, f"/@{author}/{kind}/{video_id}"),
+                url=abs_url(doc.final_url, f"/@{author}/{kind}/{video_id}"),
                 published=time_from_id(video_id),
                 text=text,
                 media=media,

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import ConsentWall, FetchError, LayoutChanged, PantauError
 from ..models import Account, Post
 from . import register
-from .base import Adapter, FetchMode, Page, check_status, origin, parse_time
+from .base import Adapter, FetchMode, Page, build_posts, check_status, origin, parse_time
 from .rss import FEED_ACCEPT, MEDIA, parse_feed
 
 YT = "http://www.youtube.com/xml/schemas/2015"
@@ -104,35 +104,36 @@ class YoutubeAdapter(Adapter):
         check_status(page)
         if is_consent_page(page):
             raise ConsentWall("halaman persetujuan cookie YouTube, bukan feed", url=page.url)
-        posts = []
-        for item in parse_feed(page):
-            entry = item.element
-            video_id = (entry.findtext(f"{{{YT}}}videoId") or "").strip()
-            if not video_id and item.guid.startswith("yt:video:"):
-                video_id = item.guid.split(":", 2)[2]
-            if not video_id:
-                raise LayoutChanged("entri feed YouTube tanpa yt:videoId", url=page.url)
-            if "googleads" in video_id:
-                continue
-            description = (entry.findtext(f"{{{MEDIA}}}group/{{{MEDIA}}}description") or "").strip()
-            title = (entry.findtext(f"{{{MEDIA}}}group/{{{MEDIA}}}title") or item.title).strip()
-            stats = entry.find(f"{{{MEDIA}}}group/{{{MEDIA}}}community/{{{MEDIA}}}statistics")
-            extra: dict[str, Any] = {"title": title, "channel_id": (entry.findtext(f"{{{YT}}}channelId") or "").strip()}
-            if stats is not None and stats.get("views"):
-                extra["views"] = stats.get("views")
-            updated = parse_time(entry.findtext("{http://www.w3.org/2005/Atom}updated"))
-            if updated:
-                extra["updated"] = updated.isoformat()
-            thumbs = [u for u in item.media if "/vi/" in u or "ytimg" in u] or item.media[:1]
-            posts.append(Post(
-                platform=self.name,
-                account_url=account.url,
-                post_id=video_id,
-                url=item.link or f"https://www.youtube.com/watch?v={video_id}",
-                published=parse_time(item.published_text),
-                text=f"{title}\n\n{description}".strip(),
-                media=tuple(thumbs),
-                raw=item.raw,
-                extra=extra,
-            ))
-        return posts
+        return build_posts(parse_feed(page), lambda item: self._entry_post(item, account, page),
+                           url=page.url)
+
+    def _entry_post(self, item: Any, account: Account, page: Page) -> Post | None:
+        entry = item.element
+        video_id = (entry.findtext(f"{{{YT}}}videoId") or "").strip()
+        if not video_id and item.guid.startswith("yt:video:"):
+            video_id = item.guid.split(":", 2)[2]
+        if not video_id:
+            raise LayoutChanged("entri feed YouTube tanpa yt:videoId", url=page.url)
+        if "googleads" in video_id:
+            return None
+        description = (entry.findtext(f"{{{MEDIA}}}group/{{{MEDIA}}}description") or "").strip()
+        title = (entry.findtext(f"{{{MEDIA}}}group/{{{MEDIA}}}title") or item.title).strip()
+        stats = entry.find(f"{{{MEDIA}}}group/{{{MEDIA}}}community/{{{MEDIA}}}statistics")
+        extra: dict[str, Any] = {"title": title, "channel_id": (entry.findtext(f"{{{YT}}}channelId") or "").strip()}
+        if stats is not None and stats.get("views"):
+            extra["views"] = stats.get("views")
+        updated = parse_time(entry.findtext("{http://www.w3.org/2005/Atom}updated"))
+        if updated:
+            extra["updated"] = updated.isoformat()
+        thumbs = [u for u in item.media if "/vi/" in u or "ytimg" in u] or item.media[:1]
+        return Post(
+            platform=self.name,
+            account_url=account.url,
+            post_id=video_id,
+            url=item.link or f"https://www.youtube.com/watch?v={video_id}",
+            published=parse_time(item.published_text),
+            text=f"{title}\n\n{description}".strip(),
+            media=tuple(thumbs),
+            raw=item.raw,
+            extra=extra,
+        )

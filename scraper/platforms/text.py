@@ -1,0 +1,159 @@
+"""The one DOM-to-text function and the one set of URL helpers of every adapter.
+
+:func:`element_text` turns a bs4 element into the text a reader sees:
+
+* source whitespace collapsed (``pre_wrap=True`` keeps the text's own line
+  breaks, for containers styled ``white-space: pre-wrap`` such as X's
+  ``tweetText``);
+* ``<br>`` is a line break; block elements (``p``, ``div``, ``li``, ...) start
+  and end lines, ``<p>`` ends with a blank line;
+* a ``div`` sitting among inline content (a text node or an inline element
+  next to it, as X wraps an ``@mention``) stays inline;
+* an ``<img>`` whose ``alt`` is an emoji (no letter or digit, or an emoji
+  image URL/class) contributes that ``alt``; photo descriptions do not;
+* ``script``/``style``/``template``/``noscript``/``svg`` are skipped.
+
+The walk is iterative: a deeply nested page cannot raise ``RecursionError``.
+"""
+from __future__ import annotations
+
+import re
+from html import unescape
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
+
+BLOCK_TAGS = frozenset({
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "section",
+    "article", "header", "footer", "main", "nav", "aside", "h1", "h2", "h3", "h4", "h5", "h6",
+    "figure", "figcaption", "hr", "address", "form", "fieldset",
+})
+SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "svg", "head", "title"})
+_WS = re.compile(r"[ \t\r\n\f\v]+")
+_SPACES = re.compile(r"[^\S\n]+")
+_TAG = re.compile(r"<[A-Za-z!/]")
+_BREAK = "\x00"  # a block boundary marker, resolved after the walk
+_PARA = "\x01"  # the end of a paragraph: a blank line
+_BOUNDARY = re.compile(r"\s*[\x00\x01][\s\x00\x01]*")
+
+
+def _is_emoji_alt(img: Tag) -> str:
+    alt = (img.get("alt") or "").strip()
+    if not alt or len(alt) > 16:
+        return ""
+    hint = f"{img.get('src') or ''} {' '.join(img.get('class') or [])}".lower()
+    if "emoji" in hint or not any(ch.isalnum() for ch in alt):
+        return alt
+    return ""
+
+
+def _inline_div(tag: Tag) -> bool:
+    """A ``div`` whose neighbours are inline content (X's @mention wrapper)."""
+    for sibling in (tag.previous_sibling, tag.next_sibling):
+        if isinstance(sibling, NavigableString):
+            if type(sibling) in (NavigableString, CData) and str(sibling).strip():
+                return True
+        elif isinstance(sibling, Tag) and sibling.name not in BLOCK_TAGS and sibling.name not in SKIP_TAGS \
+                and sibling.name != "br":
+            return True
+    return False
+
+
+def element_text(element: Tag | None, *, pre_wrap: bool = False) -> str:
+    """Plain text of ``element`` as a reader sees it (see the module doc)."""
+    if element is None:
+        return ""
+    out: list[str] = []
+    # stack items: a node to visit, or a string to emit when popped (block ends)
+    stack: list[object] = list(reversed(list(element.children))) if isinstance(element, Tag) else [element]
+    while stack:
+        node = stack.pop()
+        if type(node) is str:  # a boundary marker queued at a block's start
+            out.append(node)
+            continue
+        if isinstance(node, NavigableString):
+            if type(node) in (NavigableString, CData):
+                text = str(node)
+                if pre_wrap:
+                    out.append(text.replace("\r\n", "\n").replace("\r", "\n"))
+                else:
+                    out.append(_WS.sub(" ", text))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        if name in SKIP_TAGS:
+            continue
+        if name == "br":
+            out.append("\n")
+        elif name == "img":
+            out.append(_is_emoji_alt(node))
+        elif name in BLOCK_TAGS and not (name == "div" and _inline_div(node)):
+            out.append(_BREAK)
+            stack.append(_PARA if name == "p" else _BREAK)
+            stack.extend(reversed(list(node.children)))
+        else:
+            stack.extend(reversed(list(node.children)))
+    return _finish("".join(out))
+
+
+def _finish(joined: str) -> str:
+    joined = joined.replace("\xa0", " ")
+
+    def boundary(m: re.Match[str]) -> str:
+        run = m.group(0)
+        want = 2 if _PARA in run else 1
+        return "\n" * max(want, run.count("\n"))
+
+    joined = _BOUNDARY.sub(boundary, joined)
+    lines = [_SPACES.sub(" ", line).strip() for line in joined.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment (e.g. a feed item's description).
+
+    Text without any tag keeps its line breaks (plain-text feed descriptions)."""
+    if not html:
+        return ""
+    if not _TAG.search(html):
+        return clean_text(unescape(html))
+    return element_text(BeautifulSoup(html, "lxml"))
+
+
+def clean_text(text: str) -> str:
+    """Plain text (e.g. a JSON caption) with its line breaks kept: trimmed
+    lines, runs of spaces collapsed, at most one blank line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+# -- URLs ---------------------------------------------------------------------------
+
+def abs_url(base: str, href: str | None) -> str:
+    """``href`` made absolute against ``base``; "" when there is no href or it
+    cannot be a URL (e.g. ``http://[`` from a hostile page)."""
+    if not isinstance(href, str) or not href.strip():
+        return ""
+    try:
+        return urljoin(base or "", href.strip())
+    except ValueError:
+        return ""
+
+
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url`` (scheme ``https`` when missing)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return f"{parts.scheme or 'https'}://{parts.netloc}"
+
+
+def first_path_segment(url: str) -> str:
+    try:
+        path = urlsplit(url).path.strip("/")
+    except ValueError:
+        return ""
+    return path.split("/", 1)[0] if path else ""
