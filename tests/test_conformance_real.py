@@ -81,6 +81,13 @@ def test_telegram_full_page_every_post():
     # a forward: the post is read, its origin kept aside
     forward = next(p for p in result.posts if p.post_id == "70996")
     assert forward.extra["forwarded_from"] == "Военкор Ярем"
+    assert (forward.extra["share"], forward.extra["share_kind"], forward.extra["original_author"]) == (
+        True, "forward", "Военкор Ярем")
+    # the five forwards of the page (and only they) are kept and marked as shares
+    assert [(p.post_id, p.extra["original_url"]) for p in result.posts if p.extra.get("share")] == [
+        ("70996", "https://t.me/yaremshooter/1066"), ("70998", "https://t.me/Belarus_VPO/34301"),
+        ("71006", "https://t.me/vysokygovorit/10899"), ("71007", "https://t.me/dimsmirnov175/44655"),
+        ("71008", "https://t.me/ImpNavigator/4580")]
     assert forward.extra["link_preview_url"] == "http://t.me/infantmilitario/93419"
     assert result.posts[0].extra["older_page"] == "https://t.me/s/topwar_official?before=70989"
 
@@ -244,3 +251,217 @@ def test_mastodon_lookup_resolution_and_not_found():
         masto.parse_resolution(missing)
     with pytest.raises(HealthProblem):
         masto.parse(missing, Account("mastodon", "http://localhost:3000/@x"))
+
+
+# -- Facebook ------------------------------------------------------------------------
+
+FB = "https://www.facebook.com/Nintendo"
+
+
+def test_facebook_2024_desktop_relay_json_in_application_json():
+    result = parse_file("facebook", real("facebook", "garcon-v2-real-page-b-text-story.html"), url=FB)
+    [post] = result.posts
+    assert (post.post_id, post.published) == ("1416281615991685", utc("2024-08-13T18:32:55+00:00"))
+    assert post.text.startswith("MENU 14 SIERPNIA\nZUPA DNIA\nKALAFIOROWA 10 ZŁ\nKAPUŚNIAK 10 ZŁ\n")
+    assert post.text.endswith("DESER\nSERNIK NA ZIMNO 16 ZŁ\nCIASTO Z RABARBAREM 16 ZŁ")
+    assert "story_fbid=pfbid0dcnDxDnFgyioPGkFVUBAmULwCScvaTSzro4YSANJo7NiV9GwMRJqDisVM3hc8c19l" in post.url
+
+
+def test_facebook_2023_story_json_in_a_plain_inline_script():
+    """requireLazy([...], function(m){ m.handle({...}) }): was layout_changed."""
+    result = parse_file("facebook", real("facebook", "garcon-v2-real-page-a-text-story.html"), url=FB)
+    assert result.health is None
+    [post] = result.posts
+    assert (post.post_id, post.published) == ("1054930068793510", utc("2023-01-16T19:26:11+00:00"))
+    assert post.text.startswith("MENU 17 STYCZNIA\n\nZUPA DNIA\nŻUREK 10 ZŁ\nMINESTRONE 10 ZŁ\n")
+    assert post.text.endswith("DESERY\nNALEŚNIKI Z DŻEMEM 15 ZŁ")
+    assert "story_fbid=pfbid0L45BV7SFeSH8Gc3SQvCLHC2VUwqPc7bYtJB7kh1EN12T2uBYXYFx7BLDqoGLjDNjl" in post.url
+
+
+def test_facebook_2019_logged_out_page_is_a_login_wall():
+    """A page with a login form is what an expired session looks like, even with public posts below."""
+    result = parse_file("facebook", real("facebook", "garcon-v1-real-page-test.html"), url=FB)
+    assert result.health is not None and result.health.state == "login_wall"
+
+
+def test_facebook_mobile_page_articles_data_ft():
+    result = parse_file("facebook", real("facebook", "fbscraper-m-nintendo-posts-2021.html"), url=FB)
+    got = [(p.post_id, p.url, p.published) for p in result.posts]
+    assert got == [
+        ("4194934713924283", "https://www.facebook.com/119240841493711/posts/4194934713924283",
+         utc("2021-06-05T00:33:32+00:00")),
+        ("4193752747375813", "https://www.facebook.com/119240841493711/posts/4193752747375813",
+         utc("2021-06-04T15:11:22+00:00")),
+    ]
+    assert result.posts[0].text == "" and result.posts[0].media  # a cover-photo change: a photo, no text
+    assert result.posts[1].text == ("May 2021 is in the books! Take a look back at just a few of the past month's "
+                                    "announcements, updates, and releases with Nintendo Monthly Rewind.")
+
+
+def test_facebook_mobile_single_story_and_group():
+    story = parse_file("facebook", real("facebook", "fbscraper-m-story-3065154550235644-2021.html"), url=FB).posts
+    assert story[0].post_id == "3065154550235644" and story[0].published == utc("2020-05-13T01:01:18+00:00")
+    assert story[0].text == ("Check out these themed wallpapers and many more at the link below for your personal "
+                             "use! We hope you enjoy them!\n\nhttps://www.nintendo.com/wallpapers/")
+    assert len(story[0].media) == 4  # the album's four photos
+    assert "Yusof" not in " ".join(p.text for p in story)  # comments are not post text
+    group = parse_file("facebook", real("facebook", "fbscraper-m-group-117507531664134-2021.html"),
+                       url="https://www.facebook.com/groups/southamericansincomputing").posts
+    assert len(group) == 21 and group[0].post_id == "1629606003787605"
+    assert group[0].published == utc("2018-04-03T20:02:42+00:00")
+    assert group[0].text.startswith("Hola!, This group is aimed to create opportunities for South American students")
+
+
+# -- Instagram ------------------------------------------------------------------------
+
+IG = "https://www.instagram.com/robertdowneyjr/"
+IG_2022 = [("CdgUcJGFxkp", "2022-05-13T16:35:10", 2), ("CdLy2aepGaA", "2022-05-05T17:11:53", 10),
+           ("CcqMT8_F74j", "2022-04-22T16:00:57", 2), ("CcgK75fPGN5", "2022-04-18T18:35:46", 2),
+           ("Ccdk8u1PF5b", "2022-04-17T18:25:21", 3), ("Cb7yMEorLv6", "2022-04-04T15:26:51", 1),
+           ("CbvFbLNFy-u", "2022-03-30T17:04:49", 1), ("CbNsbQ6p78f", "2022-03-17T17:52:01", 2),
+           ("CanN2J1vxzY", "2022-03-02T19:13:05", 1), ("CaaiKE7P2dQ", "2022-02-25T21:00:27", 1),
+           ("CaVk3twlm83", "2022-02-23T22:49:55", 2), ("CXgs_RkJYUi", "2021-12-15T16:56:21", 1)]
+
+
+@pytest.mark.parametrize("name", ["pgrimaud-profile-robertdowneyjr-2022.json",
+                                  "pgrimaud-profile-robertdowneyjr-2022.pre.html"])
+def test_instagram_web_profile_info_raw_and_pre(name):
+    posts = parse_file("instagram", real("instagram", name), url=IG).posts
+    assert [(p.post_id, p.published, len(p.media)) for p in posts] == [
+        (code, utc(t + "+00:00"), n) for code, t, n in IG_2022]
+    assert posts[0].url == "https://www.instagram.com/p/CdgUcJGFxkp/"
+    assert posts[0].text.startswith("Tired of lack luster home care products? Join me and switch to @homecourt")
+
+
+def test_instagram_2020_server_page():
+    posts = parse_file("instagram", real("instagram", "pgrimaud-profile-page-2020.html"), url=IG).posts
+    assert len(posts) == 12
+    assert [(p.post_id, p.published) for p in posts[:2]] == [
+        ("CA8XHDAFiP6", utc("2020-06-02T18:41:50+00:00")), ("CAxyPW6luuN", utc("2020-05-29T16:08:52+00:00"))]
+    assert posts[1].text.startswith("L.A. 1931. Everybody's guilty of somethi")
+
+
+@pytest.mark.parametrize(("name", "state"), [
+    ("pgrimaud-challenge-page.html", "checkpoint"),  # served under the profile URL: recognised by content
+    ("pgrimaud-checkpoint_required.json", "checkpoint"),
+    ("pgrimaud-user-null.json", "not_found"),
+])
+def test_instagram_verdicts(name, state):
+    result = parse_file("instagram", real("instagram", name), url=IG)
+    assert result.posts == () and result.health.state == state
+
+
+# -- TikTok ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["ericlingit-recommend-item_list-2022.json",
+                                  "ericlingit-recommend-item_list-2022.pre.html"])
+def test_tiktok_item_list_of_others_is_not_the_accounts_posts(name):
+    """28 items by many authors given as one account's page: a verdict, not 28 posts."""
+    result = parse_file("tiktok", real("tiktok", name), url="https://www.tiktok.com/@bupati.ppu")
+    assert result.posts == () and result.health.state == "layout_changed"
+    own = parse_file("tiktok", real("tiktok", name), url="https://www.tiktok.com/@zoey._.03.18").posts
+    assert [(p.post_id, p.published) for p in own] == [
+        ("7158770362770099483", utc("2022-10-26T10:45:16+00:00")),
+        ("7131313907288771866", utc("2022-08-13T11:00:12+00:00"))]
+    assert all(p.url.startswith("https://www.tiktok.com/@zoey._.03.18/video/") for p in own)
+
+
+def test_tiktok_2021_next_data_profile():
+    posts = parse_file("tiktok", real("tiktok", "drawrowfly-userMeta-tiktok-2021.html"),
+                       url="https://www.tiktok.com/@tiktok").posts
+    assert [(p.post_id, p.published) for p in posts] == [
+        ("6912598122988326149", utc("2021-01-01T01:31:21+00:00")),
+        ("6911370401054526725", utc("2020-12-28T18:07:14+00:00")),
+        ("6909171131882802434", utc("2020-12-22T19:55:16+00:00")),
+        ("6907709736355908869", utc("2020-12-18T21:22:02+00:00"))]
+    assert posts[0].text.startswith("Thank you for celebrating NYE with us! We had a blast saying #bye2020")
+
+
+# -- X --------------------------------------------------------------------------------
+
+X_PAGES = {  # (id, time, pinned) in page order, read from the rendered profiles
+    "okx": [("2012952460877607151", "2026-01-18T18:17:20", True), ("2013469559152431502", "2026-01-20T04:32:06", False),
+            ("2013422753613762627", "2026-01-20T01:26:06", False), ("2013378711286858222", "2026-01-19T22:31:06", False),
+            ("2013333412644294788", "2026-01-19T19:31:06", False), ("2013298867521917306", "2026-01-19T17:13:49", False)],
+    "cz_binance": [("1981404850832494666", "2025-10-23T16:58:23", True),
+                   ("1614148296788041734", "2023-01-14T06:31:58", False),
+                   ("1554445653929066496", "2022-08-02T12:34:58", False),
+                   ("1839861237850497271", "2024-09-28T02:54:36", False),
+                   ("1727063503125766367", "2023-11-21T20:36:41", False),
+                   ("1894435820888559982", "2025-02-25T17:14:31", False)],
+}
+
+
+@pytest.mark.parametrize("handle", sorted(X_PAGES))
+def test_x_rendered_profile_ids_times_pinned(handle):
+    posts = parse_file("x", real("x", f"xingest-{handle}.html"), url=f"https://x.com/{handle}").posts
+    assert [(p.post_id, p.published, p.extra["pinned"]) for p in posts] == [
+        (i, utc(t + "+00:00"), pin) for i, t, pin in X_PAGES[handle]]
+    assert all(p.url == f"https://x.com/{handle}/status/{p.post_id}" for p in posts)
+
+
+def test_x_mention_stays_inline_and_line_breaks_stay():
+    """X wraps an @mention in an inline div: it was split onto its own line."""
+    posts = {p.post_id: p for p in parse_file("x", real("x", "xingest-jason.html"), url="https://x.com/jason").posts}
+    assert len(posts) == 8
+    quote = posts["1814134821603754307"]
+    assert quote.text == ("Trump is flipping every moderate I know… and many life-long democrats, by speaking to all "
+                          "Americans in a way that the democrats have forgotten how to do.\n\nThere are a lot of "
+                          "lessons here for @TheDemocrats, from having a positive message to building a big, "
+                          "non-judgmental tent —")
+    assert quote.extra["share_kind"] == "quote" and quote.extra["quoted_text"] == "This is a Masterclass by Trump"
+    okx = parse_file("x", real("x", "xingest-okx.html"), url="https://x.com/okx").posts
+    assert okx[0].text.startswith("Five straight wins at the highest level.\nThat’s why OKX backs the halfpipe")
+    nodepay = parse_file("x", real("x", "xingest-nodepay.html"), url="https://x.com/nodepay").posts
+    assert nodepay[1].text.startswith("We’re shipping updates continuously. 🔥\n\nWhat’s new:\n🔸 A cleaner")
+    assert [p.extra.get("original_author") for p in nodepay if p.extra.get("share_kind") == "quote"] == [
+        "leojsbarbosa", "nikitabier", "nodepay"]
+
+
+@pytest.mark.parametrize("name", ["twscrape-raw_user_tweets.json", "twscrape-raw_user_tweets.pre.html"])
+def test_x_graphql_user_tweets_raw_and_pre(name):
+    result = parse_file("x", real("x", name), url="https://x.com/XDevelopers")
+    posts = result.posts
+    # 1 pinned + 18 timeline entries + 2 posts of a self-thread module; 16 entries are reposts
+    assert len(posts) == 21 and result.health is None
+    first = posts[0]
+    assert (first.post_id, first.published, first.extra["pinned"]) == (
+        "2019881223666233717", utc("2026-02-06T21:09:45+00:00"), True)
+    assert first.text.startswith("Officially launching X API Pay-Per-Use\n\nThe core of X developers")
+    assert first.text.endswith("We’re so back. http://developer.x.com")  # t.co expanded
+    reposts = [p for p in posts if p.extra.get("repost")]
+    assert len(reposts) == 16
+    repost = posts[1]
+    assert (repost.post_id, repost.url) == ("2083289084567724316", "https://x.com/benjitaylor/status/2083289084567724316")
+    assert repost.extra["share_kind"] == "repost" and repost.extra["original_author"] == "benjitaylor"
+    assert repost.extra["reposted_by"] == "XDevelopers" and repost.extra["repost_id"] == "2083305234688803178"
+    assert repost.text.startswith("Overhauled the 𝕏 Developer Console")  # the original's full text, not "RT @..."
+    assert posts[-1].post_id == "2072126677535346779"
+    assert posts[-1].published == utc("2026-07-01T01:14:32+00:00")
+
+
+def test_x_graphql_user_by_screen_name_alone_is_a_verdict():
+    result = parse_file("x", real("x", "twscrape-raw_user_by_login.json"), url="https://x.com/XDevelopers")
+    assert result.posts == () and result.health.state == "layout_changed"
+
+
+# -- Bluesky --------------------------------------------------------------------------
+
+def test_bluesky_author_feed_full_links_and_video():
+    result = parse_file("bluesky", real("bluesky", "dekoxd-getAuthorFeed-mkbhd-2025.json"),
+                        url="https://bsky.app/profile/mkbhd.com")
+    posts = {p.post_id: p for p in result.posts}
+    assert len(posts) == 30 and result.posts[0].post_id == "3lsy4fwoq6s23"
+    assert result.posts[0].published == utc("2025-07-02T11:30:50.192+00:00")
+    zoo = posts["3lnicr3nq5k2h"]
+    assert zoo.text.endswith("10 million comments 🎂\n\nhttps://www.youtube.com/watch?v=jNQXAC9IVRw")
+    assert zoo.extra["links"] == ["https://www.youtube.com/watch?v=jNQXAC9IVRw"]
+    assert "youtu.be/E1oZhEIrer4?si=qT4tctSAqZ4HWFos" in posts["3log7sqa3js2s"].text
+    video = posts["3ljlhgkjyys2h"]
+    base = ("https://video.bsky.app/watch/did%3Aplc%3Ays5aypbbeqmwn42edy5t3sho/"
+            "bafkreidr67l7ccinv2uzplayco2ahf2y24k572sfnqdjgmobcj2p3jfe7i/")
+    assert video.media == (base + "playlist.m3u8", base + "thumbnail.jpg")
+    # no reposts in this capture; two quote posts, the account's own, marked with what they quote
+    assert [(p.post_id, p.extra["share_kind"], p.extra["original_url"]) for p in result.posts if p.extra.get("share")] == [
+        ("3lloixho7oc2d", "quote", "https://bsky.app/profile/brianvan.bsky.social/post/3llkylad2qk2j"),
+        ("3lfsqdscy722x", "quote", "https://bsky.app/profile/theverge.com/post/3lfsnd645bc2o")]

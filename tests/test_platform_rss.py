@@ -92,3 +92,24 @@ def test_accept_header_and_check():
     adapter = get_adapter("rss")
     assert "application/rss+xml" in adapter.request_headers(Account("rss", FEED_URL))["Accept"]
     assert adapter.check_account("ftp://x/feed", {}) and not adapter.check_account(FEED_URL, {})
+
+
+def test_html_entities_in_feed_text_decode_fully_issue_11_item_3():
+    """`Selamat pagi&nbsp;warga ...` was stored as "Selamat pagi"; `&amp;` and the rest were lost."""
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Kanal</title><item><guid>1</guid>'
+            "<description>Selamat pagi&nbsp;warga, ayo coblos nomor 2 ... Sehat &amp; sejahtera&hellip; "
+            "caf&eacute;</description></item></channel></rss>")
+    page = Page("https://e.id/feed", "https://e.id/feed", 200, body, utc_now())
+    [post] = get_adapter("rss").parse(page, Account("rss", "https://e.id/feed"))
+    assert post.text == "Selamat pagi warga, ayo coblos nomor 2 ... Sehat & sejahtera… café"
+
+
+def test_dtd_entities_stay_unexpanded_and_the_text_after_them_is_kept():
+    body = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
+            '<!ENTITY nbsp SYSTEM "file:///etc/hostname"><!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+            '<rss version="2.0"><channel><item><guid>1</guid><description>a&xxe;b&nbsp;c&lol2;d</description>'
+            "</item></channel></rss>")
+    page = Page("https://e.id/feed", "https://e.id/feed", 200, body, utc_now())
+    [post] = get_adapter("rss").parse(page, Account("rss", "https://e.id/feed"))
+    assert post.text == "ab cd"
+    assert "root:" not in post.text and "lol" not in post.text

@@ -139,6 +139,13 @@ def _extra(msg: Tag, base: str, data_post: str, older: str | None) -> dict[str, 
         el = msg.select_one(selector)
         if el is not None and element_text(el):
             extra[key] = element_text(el)
+    forwarded = msg.select_one(".tgme_widget_message_forwarded_from")
+    if forwarded is not None:
+        extra.update(share=True, share_kind="forward",
+                     original_author=extra.get("forwarded_from") or element_text(forwarded))
+        link = forwarded.select_one("a[href]")
+        if link is not None and abs_url(base, link.get("href")):
+            extra["original_url"] = abs_url(base, link.get("href"))
     preview = msg.select_one("a.tgme_widget_message_link_preview[href]")
     if preview is not None:
         extra["link_preview_url"] = abs_url(base, preview.get("href"))

@@ -14,7 +14,7 @@ adapter reads the rendered timeline:
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from typing import Any, Mapping
 
 from alerts.timeutil import parse_iso
 
@@ -174,18 +174,45 @@ class XAdapter(Adapter):
             context_text = fold(context.get_text(" ", strip=True)) if context else ""
             repost = author.lower() != handle and bool(context_text)
             pinned = "pinned" in context_text or "disematkan" in context_text
+            extra = {"author": author, "repost": repost, "pinned": pinned}
+            post_url = abs_url(doc.final_url, f"/{author}/status/{post_id}")
+            if repost:
+                extra.update(share=True, share_kind="repost", original_author=author, original_url=post_url,
+                             reposted_by=handle_of(account.url))
+            else:
+                extra.update(_dom_quote(art, doc))
             posts.append(Post(
                 platform=self.name,
                 account_url=account.url,
                 post_id=post_id,
-                url=abs_url(doc.final_url, f"/{author}/status/{post_id}"),
+                url=post_url,
                 published=published,
                 text=text,
                 media=tuple(dict.fromkeys(media)),
                 raw=str(art),
-                extra={"author": author, "repost": repost, "pinned": pinned},
+                extra=extra,
             ))
         return posts
+
+
+_HANDLE_IN_NAME = re.compile(r"@([A-Za-z0-9_]{1,15})")
+
+
+def _dom_quote(art: Any, doc: Doc) -> dict[str, Any]:
+    """Share keys for a post quoting another (a second User-Name block and tweetText)."""
+    names = art.select('[data-testid="User-Name"]')
+    texts = art.select('div[data-testid="tweetText"]')
+    if len(names) < 2 or len(texts) < 2:
+        return {}
+    m = _HANDLE_IN_NAME.search(names[1].get_text(" ", strip=True))
+    if m is None:
+        return {}
+    extra: dict[str, Any] = {"share": True, "share_kind": "quote", "original_author": m.group(1),
+                             "quoted_text": element_text(texts[1], pre_wrap=True)}
+    link = names[1].select_one('a[href*="/status/"]')
+    if link is not None and _STATUS.match(link.get("href", "").split("?")[0]):
+        extra["original_url"] = abs_url(doc.final_url, link["href"].split("?")[0])
+    return extra
 
 
 def _graphql(page: Page, doc: Doc) -> tuple[list[dict] | None, dict | None]:
