@@ -12,6 +12,10 @@
 # Layout: code in /opt/pantau (src/ + .venv/ + ms-playwright/), settings in
 # /etc/pantau (config.toml, watchlists/, credentials/), data in
 # /var/lib/pantau/data (StateDirectory), cache in /var/cache/pantau.
+# Staff: `pantau` is on the PATH (/usr/local/bin/pantau, PANTAU_CONFIG set in
+# /etc/profile.d/pantau.sh); members of the group pantau-staff may drop
+# watchlist files into /etc/pantau/watchlists/people (group-writable, setgid)
+# without root: the daemon checks and loads them on save.
 set -euo pipefail
 
 PREFIX=/opt/pantau
@@ -19,6 +23,8 @@ ETC=/etc/pantau
 STATE=/var/lib/pantau
 CACHE=/var/cache/pantau
 USER_NAME=pantau
+STAFF_GROUP=pantau-staff
+BIN_LINK=/usr/local/bin/pantau
 UNIT_DIR=/etc/systemd/system
 SRC_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -69,6 +75,15 @@ else
     --comment "Pantau service" "$USER_NAME"
 fi
 
+say "staff group $STAFF_GROUP (may edit the people folder)"
+if getent group "$STAFF_GROUP" >/dev/null 2>&1; then
+  echo "    exists"
+else
+  run groupadd --system "$STAFF_GROUP"
+fi
+# the daemon reads what staff drop in the people folder
+run usermod -a -G "$STAFF_GROUP" "$USER_NAME"
+
 say "code in $PREFIX/src (from $SRC_REPO)"
 # a fresh copy next to the old one, then swapped: no stale files survive an upgrade
 run install -d -m 0755 "$PREFIX"
@@ -87,6 +102,12 @@ if [ ! -x "$PREFIX/.venv/bin/python" ]; then
 fi
 run "$PREFIX/.venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$PREFIX/src"
 
+say "command pantau on the PATH ($BIN_LINK, config /etc/pantau/config.toml by default)"
+run ln -sfn "$PREFIX/.venv/bin/pantau" "$BIN_LINK"
+printf '%s\n' "# Written by deploy/install.sh: \`pantau\` uses the server's configuration by default." \
+  "export PANTAU_CONFIG=\"\${PANTAU_CONFIG:-$ETC/config.toml}\"" \
+  | put_file /etc/profile.d/pantau.sh 0644 root:root
+
 if [ "$BROWSER" = 1 ]; then
   say "Chromium (Playwright's own, else Debian's chromium package) in $PREFIX/ms-playwright"
   run install -d -m 0755 "$PREFIX/ms-playwright"
@@ -95,8 +116,12 @@ if [ "$BROWSER" = 1 ]; then
 fi
 
 say "settings in $ETC (kept if present)"
-run install -d -m 0750 -o root -g "$USER_NAME" "$ETC" "$ETC/watchlists" "$ETC/watchlists/people" \
-  "$ETC/watchlists/lexicon"
+# /etc/pantau and watchlists/ may be passed through (0751) so staff reach people/;
+# config.toml and lexicon stay readable by the service group only
+run install -d -m 0751 -o root -g "$USER_NAME" "$ETC" "$ETC/watchlists"
+run install -d -m 0750 -o root -g "$USER_NAME" "$ETC/watchlists/lexicon"
+# people/: group pantau-staff writes, setgid so new files belong to the group
+run install -d -m 2770 -o root -g "$STAFF_GROUP" "$ETC/watchlists/people"
 run install -d -m 0700 -o root -g root "$ETC/credentials"
 if [ -e "$ETC/config.toml" ]; then
   echo "    $ETC/config.toml kept"
@@ -114,6 +139,10 @@ for f in "$SRC_REPO"/watchlists/lexicon/*.toml; do
 done
 for f in "$SRC_REPO"/watchlists/people/*.example "$SRC_REPO"/watchlists/README.md; do
   [ -e "$f" ] && run install -m 0640 -o root -g "$USER_NAME" "$f" "$ETC/watchlists/$(basename "$f")"
+done
+# files staff dropped earlier as root:pantau 0640 become editable by the staff group
+for f in "$ETC"/watchlists/people/*; do
+  [ -f "$f" ] && run chgrp "$STAFF_GROUP" "$f" && run chmod 0660 "$f"
 done
 
 say "systemd unit"
@@ -148,9 +177,12 @@ fi
 
 cat <<EOF
 ==> done. Next steps (docs/operations.md):
-    - people files:   $ETC/watchlists/people/*.toml or *.csv  (then: systemctl reload pantau)
+    - staff accounts: sudo usermod -a -G $STAFF_GROUP NAME  (then log in again)
+    - people files:   $ETC/watchlists/people/*.toml, *.csv or *.xlsx (group $STAFF_GROUP may write;
+                      the daemon checks and loads them on save; see: pantau status)
+    - command:        pantau ... (on the PATH; as the service user: sudo -u $USER_NAME pantau ...)
     - secrets:        one file per secret in $ETC/credentials/ (root, 0600), referenced as \${NAME}
                       in config.toml; run this script again to register them
-    - start / status: systemctl start pantau; $PREFIX/.venv/bin/pantau --config $ETC/config.toml status
+    - start / status: systemctl start pantau; sudo -u $USER_NAME pantau status
     - logs:           journalctl -u pantau -f
 EOF

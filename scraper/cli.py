@@ -379,17 +379,36 @@ async def _probe(config: Config, url: str, platform: Optional[str], options: Opt
 
 
 @app.command()
-def login(platform: str = typer.Argument(..., help="facebook, instagram, tiktok atau x.")) -> None:
-    """Buka browser terlihat untuk login sekali dengan akun pemantau; sesi disimpan (hanya pengguna layanan)."""
+def login(
+    platform: str = typer.Argument(..., help="facebook, instagram, tiktok atau x."),
+    import_file: Optional[Path] = typer.Option(
+        None, "--import", help="Berkas sesi (storage state) yang disimpan di komputer desktop; untuk server tanpa layar."),
+) -> None:
+    """Login sekali dengan akun pemantau (browser terlihat, atau --import berkas sesi); sesi disimpan 0600."""
+    from .login import LOGIN_URLS, LoginError, has_screen, import_session, is_no_screen_error, no_screen_message
     from .platforms import ADAPTERS
+    from .store import prepare_storage
 
     config = get_config()
-    urls = {"facebook": "https://www.facebook.com/login", "instagram": "https://www.instagram.com/accounts/login/",
-            "tiktok": "https://www.tiktok.com/login", "x": "https://x.com/i/flow/login"}
     if platform not in ADAPTERS or not ADAPTERS[platform].needs_session:
-        raise fail(f"platform {platform!r} tidak memakai sesi login; pilihan: {', '.join(sorted(urls))}")
+        raise fail(f"platform {platform!r} tidak memakai sesi login; pilihan: {', '.join(sorted(LOGIN_URLS))}")
+    if import_file is not None:
+        try:
+            path, cookies = import_session(platform, import_file, prepare_storage(config.storage_dir)["sessions"])
+        except LoginError as exc:
+            raise fail(f"Gagal: {exc}")
+        typer.echo(f"Sesi {platform} ({cookies} cookie) disimpan di {path} (hanya dapat dibaca pengguna layanan).")
+        return
+    if not has_screen():
+        raise fail(no_screen_message(platform))
     typer.echo("Browser akan terbuka. Login dengan akun pemantau khusus, lalu TUTUP jendela browser.")
-    path = asyncio.run(_login(config, platform, urls[platform]))
+    try:
+        path = asyncio.run(_login(config, platform, LOGIN_URLS[platform]))
+    except Exception as exc:
+        if is_no_screen_error(exc):
+            raise fail(no_screen_message(platform))
+        first = (str(exc).splitlines() or [""])[0]
+        raise fail(f"Login {platform} gagal: {first or type(exc).__name__}")
     typer.echo(f"Sesi {platform} disimpan di {path} (hanya dapat dibaca pengguna layanan).")
 
 

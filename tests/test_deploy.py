@@ -54,3 +54,17 @@ def test_install_dry_run_changes_nothing(tmp_path):
         assert step in text, step
     if not Path("/opt/pantau").exists():
         assert not Path("/etc/pantau").exists()
+
+
+def test_install_puts_pantau_on_path_and_lets_staff_edit_people():
+    out = subprocess.run(["bash", str(REPO / "deploy" / "install.sh"), "--dry-run"], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "ln -sfn /opt/pantau/.venv/bin/pantau /usr/local/bin/pantau" in text
+    assert 'export PANTAU_CONFIG="${PANTAU_CONFIG:-/etc/pantau/config.toml}"' in text
+    assert "usermod -a -G pantau-staff pantau" in text
+    assert "install -d -m 2770 -o root -g pantau-staff /etc/pantau/watchlists/people" in text
+    # staff can pass through /etc/pantau to reach people/, but not read config or credentials
+    assert "install -d -m 0751 -o root -g pantau /etc/pantau /etc/pantau/watchlists" in text
+    assert "install -d -m 0700 -o root -g root /etc/pantau/credentials" in text
