@@ -52,7 +52,7 @@ def _overlap(a: Hit, b: Hit) -> bool:
     return a.t0 <= b.t1 and b.t0 <= a.t1
 
 
-def _weigh_cues(cues: list[Hit], targets: list[Hit]) -> float:
+def _weigh_cues(cues: list[Hit], targets: list[Hit], near_limit: int = EVAL_NEAR) -> float:
     """Praise/attack words count when near a named candidate; each gets its reason."""
     total = 0.0
     for cue in sorted(cues, key=lambda c: (c.t0, -(c.t1 - c.t0))):
@@ -64,7 +64,7 @@ def _weigh_cues(cues: list[Hit], targets: list[Hit]) -> float:
             cue.ignored = True
             cue.reason = f"'{cue.term}' bagian dari ungkapan yang sudah dihitung"
             continue
-        near = [t for t in targets if t.distance(cue) <= EVAL_NEAR and not _overlap(t, cue)]
+        near = [t for t in targets if t.distance(cue) <= near_limit and not _overlap(t, cue)]
         what = "menilai calon secara positif" if cue.kind == "praise" else "menyerang/merendahkan calon"
         if near and total < MAX_EVAL:
             cue.weight = min(EVAL_POINTS, MAX_EVAL - total)
@@ -77,7 +77,7 @@ def _weigh_cues(cues: list[Hit], targets: list[Hit]) -> float:
 
 
 def decide(rule_score: float, hits: list[Hit], cues: list[Hit], targets: list[Hit], stance: Stance | None,
-           thresholds: "Thresholds", in_campaign: bool = False) -> Decision:
+           thresholds: "Thresholds", in_campaign: bool = False, near: int = EVAL_NEAR) -> Decision:
     """``in_campaign``: a named candidate's campaign period contains the post's time (score x1.5)."""
     if stance is None:
         for cue in cues:
@@ -93,7 +93,7 @@ def decide(rule_score: float, hits: list[Hit], cues: list[Hit], targets: list[Hi
         score = explicit + names
     else:
         score = explicit + NAME_FACTOR * min(names, NAME_CAP / NAME_FACTOR)
-    score += _weigh_cues(cues, targets)
+    score += _weigh_cues(cues, targets, near)
     for target in targets:  # weak references the stance decision relies on are shown, not hidden
         if target.ignored and target.kind != "unknown":
             target.ignored = False

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from dataclasses import dataclass
 
 import ahocorasick
@@ -42,6 +43,8 @@ _BALLOT_WORDS = frozenset({"paslon", "capres", "cawapres", "cabup", "cawabup", "
                            "calon", "pasangan", "pilih", "coblos", "dukung", "contreng", "menangkan"})
 _CALL_WORDS = frozenset({"pilih", "coblos", "dukung", "contreng", "menangkan"})
 _NOUN_PREFIXES = ("pe", "ke", "per")
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+")
+SHORT_POST = 25  # tokens: in a post this short every praise/attack word is about the candidate named
 
 
 def severity_at_least(severity: str, minimum: str) -> bool:
@@ -157,19 +160,23 @@ class Detector:
     def _decide(self, text: str, norm: NormalizedText, hits: list[Hit], cues: list[Hit],
                 rule_score: float) -> Decision:
         targets = [h for h in hits if h.kind != "neutral" and (h.candidate_key or h.kind == "unknown")]
-        about = political_context(hits, norm) or any(
-            c.kind != "reporting" and any(t.distance(c) <= EVAL_NEAR and not (t.t0 <= c.t1 and c.t0 <= t.t1)
-                                          for t in targets) for c in cues)
+        near = len(norm.tokens) if len(norm.tokens) <= SHORT_POST else EVAL_NEAR  # a short post is about its name
+        judged = [c for c in cues if c.kind != "reporting" and any(
+            t.distance(c) <= near and not (t.t0 <= c.t1 and c.t0 <= t.t1) for t in targets)]
+        about = political_context(hits, norm) or bool(judged)
         counted_targets = [h for h in targets
                            if (not h.ignored or h.kind in ("ambiguous", "handle"))
                            and (is_strong_reference(h) or about) and not (h.notes and _titled(h))]
+        block = _LEADING_MENTIONS.match(text)
+        if block and not judged:  # "@user @gibran_tweet ..." addresses accounts; it is not about them
+            counted_targets = [h for h in counted_targets if h.start >= block.end()]
         stance = None
         if self.stance_model is not None and (counted_targets or rule_score > 0):
             spans = tuple((h.start, h.end) for h in targets)
             reporting = sum(1 for c in cues if c.kind == "reporting")
             stance = self.stance_model.predict(text, spans, reporting)
         in_campaign = any(h.reason.endswith("(dalam masa kampanye)") for h in hits if h.weight > 0)
-        return decide(rule_score, hits, cues, counted_targets, stance, self.thresholds, in_campaign)
+        return decide(rule_score, hits, cues, counted_targets, stance, self.thresholds, in_campaign, near)
 
     def _drop_foreign_surnames(self, hits: list[Hit], norm: NormalizedText) -> tuple[list[Hit], list[Match]]:
         kept, notes = [], []

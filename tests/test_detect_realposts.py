@@ -101,6 +101,17 @@ def test_handles_nicknames_and_first_names_with_honorifics(detector: Detector) -
     assert any("sapaan" in m.reason for m in honorific.matches), honorific.matches
 
 
+def test_accounts_addressed_in_a_reply_are_not_the_topic(detector: Detector) -> None:
+    assert not alerting(detector.detect("@user @gibran_tweet Monggo mampir ke Solo mbak, kulinernya enak"))
+    assert alerting(detector.detect("@user @gibran_tweet pembohong, jangan dipilih"))
+
+
+def test_in_a_short_post_praise_anywhere_is_about_the_candidate(detector: Detector) -> None:
+    result = detector.detect("Pak Prabowo memang tidak pandai merangkai kata, tapi beliau itu tegas dan jujur")
+    assert alerting(result), result
+    assert any(m.category == "praise" for m in result.matches)
+
+
 def test_bounded_fuzzy_matching(detector: Detector) -> None:
     result = detector.detect("Khofifa hebat, pemimpin terbaik Jatim")
     fuzzy = [m for m in result.matches if "salah eja" in m.reason]

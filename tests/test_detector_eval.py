@@ -47,8 +47,8 @@ def test_real_dev_set_precision_and_recall() -> None:
     rows = module.load_rows(module.REAL_SET)
     result = module.evaluate(rows)
     misses = [r["id"] for r, _ in result.false_positives + result.false_negatives]
-    assert result.precision >= 0.85, (result.precision, misses)
-    assert result.recall >= 0.83, (result.recall, misses)
+    assert result.precision >= 0.87, (result.precision, misses)  # reached 0.904
+    assert result.recall >= 0.84, (result.recall, misses)  # reached 0.872
     high_right, high_wrong = result.by_severity.get("high", (0, 0))
     assert high_right / max(1, high_right + high_wrong) >= 0.9  # "high" is right at least 9 times in 10
 
