@@ -123,6 +123,8 @@ run install -d -m 0750 -o root -g "$USER_NAME" "$ETC/watchlists/lexicon"
 # people/: group pantau-staff writes, setgid so new files belong to the group
 run install -d -m 2770 -o root -g "$STAFF_GROUP" "$ETC/watchlists/people"
 run install -d -m 0700 -o root -g root "$ETC/credentials"
+# the staff console (pantau-web.service) lets admins replace people files: group-writable folder
+run chmod 0770 "$ETC/watchlists/people"
 if [ -e "$ETC/config.toml" ]; then
   echo "    $ETC/config.toml kept"
 else
@@ -147,6 +149,8 @@ done
 
 say "systemd unit"
 run install -m 0644 "$SRC_REPO/deploy/pantau.service" "$UNIT_DIR/pantau.service"
+# the staff console: installed, enabled by the operator once a user exists (docs/operations.md)
+run install -m 0644 "$SRC_REPO/deploy/pantau-web.service" "$UNIT_DIR/pantau-web.service"
 run install -d -m 0755 "$UNIT_DIR/pantau.service.d"
 {
   echo "# Written by deploy/install.sh from the files in $ETC/credentials (one secret per file)."
@@ -185,4 +189,6 @@ cat <<EOF
                       in config.toml; run this script again to register them
     - start / status: systemctl start pantau; sudo -u $USER_NAME pantau status
     - logs:           journalctl -u pantau -f
+    - staff console:  sudo -u $USER_NAME $PREFIX/.venv/bin/pantau --config $ETC/config.toml users add NAME --role admin
+                      systemctl enable --now pantau-web  (listens on 127.0.0.1:8080; put TLS in front)
 EOF
