@@ -281,13 +281,18 @@ def finding_summary(f: dict) -> dict:
 @app.command()
 def demo(
     folder: Path = typer.Option(Path(".pantau-demo"), "--dir", help="Folder kerja demo (dihapus dan dibuat ulang)."),
+    web: bool = typer.Option(False, "--web", help="Lalu jalankan konsol web atas data demo (login sekali pakai)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Port konsol web demo (default 8080)."),
 ) -> None:
     """Demo lengkap tanpa internet: situs lokal, server surel lokal, tiga siklus."""
     setup_logging(STATE.verbose, interactive=True)
     logging.getLogger().setLevel(logging.WARNING if not STATE.verbose else logging.DEBUG)
     from .demo.run import run_demo
 
-    raise typer.Exit(run_demo(folder.resolve(), echo=typer.echo))
+    code = run_demo(folder.resolve(), echo=typer.echo)
+    if web and code == 0:
+        cli_web.serve_demo(folder.resolve(), port)
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -128,3 +128,29 @@ def web(
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.command("web")(web)
+
+
+def serve_demo(workdir, port: Optional[int] = None) -> None:
+    """``pantau demo --web``: the console on the demo's data with a fresh one-time login."""
+    import secrets
+
+    from .config import load_config
+    from .web import serve
+    from .web.app import users_path
+    from .web.users import UserStore
+
+    cli = _cli()
+    config = load_config(workdir / "config.toml")
+    password = secrets.token_urlsafe(12)
+    UserStore(users_path(config)).add("demo", "admin", password)
+    url = f"http://127.0.0.1:{port or config.web.port}/"
+
+    def ready(_server) -> None:
+        typer.echo("\n=== Konsol web demo ===")
+        typer.echo(f"Buka {url} lalu masuk dengan:")
+        typer.echo("  nama pengguna: demo")
+        typer.echo(f"  kata sandi   : {password}   (sekali pakai: dibuat ulang setiap kali demo dijalankan)")
+        typer.echo("Hentikan dengan Ctrl+C.")
+
+    cli.setup_logging(cli.STATE.verbose)
+    serve(config, "127.0.0.1", port, on_ready=ready)

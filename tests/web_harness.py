@@ -14,6 +14,7 @@ from review_fixtures import CHANNEL, at, pipeline_findings
 from scraper.config import Config, load_config
 from scraper.store import FindingStore
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
 ADMIN, ADMIN_PW = "ani", "sandi-admin-123"
 REVIEWER, REVIEWER_PW = "budi", "sandi-peninjau-123"
 HOSTILE = "<script>alert('xss')</script> Ayo coblos nomor 2! Prabowo-Gibran satu putaran"

@@ -273,6 +273,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         echo(f"  {workdir / 'data'}  (postingan, temuan, bukti, outbox)")
         echo(f"Lihat temuan: pantau --config {workdir / 'config.toml'} findings list")
         _show_pages(workdir, echo)
+        echo("Tinjau di browser: pantau demo --web (konsol web atas data demo; login sekali pakai dicetak)")
         ok = (not first["errors"] and first["findings"] > 0 and second["alerts_sent"] == 0
               and third["findings"] == 1 and third["edited"] == 1 and third["deleted"] == 1)
         if not ok:

@@ -20,5 +20,13 @@ def serve(config, host: str | None = None, port: int | None = None, *, on_ready=
                                            log_level="info", access_log=False, proxy_headers=True,
                                            forwarded_allow_ips="127.0.0.1", server_header=False))
     if on_ready is not None:
-        on_ready(server)
+        import threading
+        import time
+
+        def announce() -> None:  # once uvicorn listens
+            while not server.started and not server.should_exit:
+                time.sleep(0.05)
+            if server.started:
+                on_ready(server)
+        threading.Thread(target=announce, daemon=True).start()
     server.run()
