@@ -226,19 +226,49 @@ class Report:
     data: bytes
     evidence_ok: bool | None
     evidence_problems: list
+    banner: str | None = None
 
 
-async def make_report(stores: Stores, finding: dict, fmt: str, *, by: str, out: str = "-") -> Report:
-    """The report of ``finding`` as HTML or PDF bytes; audited (and in custody when it has evidence)."""
-    import tempfile
-    from pathlib import Path
+REPORT_FORMATS = ("html", "pdf", "docx")
+REPORT_MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf",
+                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
+
+class ReportError(Exception):
+    """The report could not be produced (message in Indonesian)."""
+
+
+def report_refusal(finding: dict) -> str | None:
+    """Why a report of ``finding`` needs ``force`` (not confirmed), else None."""
+    from .report import banner_for
+    from .review import STATUS_ID
+
+    if not banner_for(finding):
+        return None
+    fid, status = finding["id"], str(finding.get("status") or "new")
+    hint = (f"konfirmasi dulu: pantau findings confirm {fid[:8]} --by \"NAMA\"" if status == "new"
+            else "temuan yang ditolak bukan dasar rekomendasi")
+    return f"temuan {fid[:8]} berstatus {STATUS_ID.get(status, status)}; {hint}."
+
+
+async def make_report(stores: Stores, finding: dict, fmt: str, *, actor: str, signer: str = "",
+                      signer_role: str = "", force: bool = False, out: str = "-") -> Report:
+    """The report of ``finding`` (HTML, PDF or DOCX bytes); audited, and in custody when it has evidence.
+
+    A finding that is not confirmed is refused (:class:`scraper.review.ReviewError`)
+    unless ``force``; then the report carries the draft banner.
+    """
     from alerts.timeutil import utc_now
 
     from .evidence import verify_evidence
-    from .fetch.browser import Browser
-    from .report import render_html, render_pdf, report_context
+    from .report import render_html, report_context
+    from .review import ReviewError
 
+    if fmt not in REPORT_FORMATS:
+        raise ReportError(f"format {fmt!r} tidak dikenal; pilih html, pdf, atau docx")
+    refusal = report_refusal(finding)
+    if refusal and not force:
+        raise ReviewError(refusal)
     config, layout, fid = stores.config, stores.layout, finding["id"]
     has_evidence = isinstance(finding.get("evidence"), dict) and "manifest_sha256" in finding["evidence"]
     ok, problems = None, []
@@ -248,26 +278,45 @@ async def make_report(stores: Stores, finding: dict, fmt: str, *, by: str, out: 
     custody = stores.custody
     context = report_context(finding, config.report, evidence_dir=layout["evidence"] / fid,
                              custody_entries=list(custody.entries(fid)), evidence_ok=ok,
-                             evidence_problems=problems, now=utc_now(), election_names=election_names(config))
+                             evidence_problems=problems, now=utc_now(), election_names=election_names(config),
+                             signer=signer, signer_role=signer_role)
     html = render_html(context)
     if fmt == "html":
         data = html.encode("utf-8")
+    elif fmt == "docx":
+        from .report_docx import render_docx
+
+        data = render_docx(context)
     else:
-        browser = Browser(executable=config.browser.executable, headless=True, args=config.browser.args,
-                          page_timeout=parse_duration(config.browser.page_timeout))
         try:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"laporan-{fid}.pdf"
-                await render_pdf(html, path, browser)
-                data = path.read_bytes()
-        finally:
-            await browser.close()
+            data = await _pdf_bytes(config, html, fid)
+        except Exception as exc:
+            raise ReportError(f"Gagal membuat PDF dengan Chromium: {exc}") from exc
     details = {"format": fmt, "out": out, "evidence_ok": ok}
-    stores.audit.append("report", finding_id=fid, actor=by, details=details)
+    stores.audit.append("report", finding_id=fid, actor=actor, details=details)
     if has_evidence:
-        custody.append("report", finding_id=fid, actor=by, details=details,
+        custody.append("report", finding_id=fid, actor=actor, details=details,
                        artefacts={"manifest.json": finding["evidence"]["manifest_sha256"]})
-    return Report(finding_id=fid, fmt=fmt, data=data, evidence_ok=ok, evidence_problems=problems)
+    return Report(finding_id=fid, fmt=fmt, data=data, evidence_ok=ok, evidence_problems=problems,
+                  banner=context.get("banner"))
+
+
+async def _pdf_bytes(config: Config, html: str, fid: str) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from .fetch.browser import Browser
+    from .report import render_pdf
+
+    browser = Browser(executable=config.browser.executable, headless=True, args=config.browser.args,
+                      page_timeout=parse_duration(config.browser.page_timeout))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"laporan-{fid}.pdf"
+            await render_pdf(html, path, browser)
+            return path.read_bytes()
+    finally:
+        await browser.close()
 
 
 def evidence_bundle(stores: Stores, finding: dict, *, by: str) -> bytes:

@@ -183,9 +183,6 @@ def evidence_verify(
     raise typer.Exit(0 if report.ok else 1)
 
 
-REPORT_FORMATS = ("html", "pdf", "docx")
-
-
 def report_cmd(
     finding_id: str = typer.Argument(..., help="ID temuan."),
     fmt: str = typer.Option("html", "--format", help="html, pdf, atau docx (dapat diubah di Word/LibreOffice)."),
@@ -196,86 +193,31 @@ def report_cmd(
                                help="Buat juga untuk temuan yang belum ditinjau atau ditolak (dengan tanda DRAF)."),
 ) -> None:
     """Buat laporan temuan (bahasa Indonesia) untuk rekomendasi: HTML, PDF, atau DOCX."""
-    from alerts.timeutil import utc_now
-
-    from .evidence import custody_log, verify_evidence
-    from .report import banner_for, render_html, report_context
-    from .review import STATUS_ID, _actor, audit_log, resolve_id
-    from .store import FindingStore, storage_layout
+    from .app import REPORT_FORMATS, ReportError, make_report, open_stores
+    from .review import ReviewError, _actor, resolve_id
 
     cli = _cli()
     fmt = fmt.lower().strip()
     if fmt not in REPORT_FORMATS:
         raise cli.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih html, pdf, atau docx", 2)
-    config = cli.get_config()
-    layout = storage_layout(config.storage_dir)
-    store = FindingStore(layout["findings"])
-    finding = resolve_id(store, finding_id)
+    stores = open_stores(cli.get_config())
+    finding = resolve_id(stores.findings, finding_id)
     fid = finding["id"]
-    status = str(finding.get("status") or "new")
-    if banner_for(finding) and not force:
-        hint = (f"konfirmasi dulu: pantau findings confirm {fid[:8]} --by \"NAMA\"" if status == "new"
-                else "temuan yang ditolak bukan dasar rekomendasi")
-        raise cli.fail(f"Gagal: temuan {fid[:8]} berstatus {STATUS_ID.get(status, status)}; {hint}. "
-                       "Tambahkan --force untuk membuat draf bertanda peringatan.")
     out = out or Path(f"laporan-{fid}.{fmt}")
-    custody = custody_log(layout["evidence"])
-    has_evidence = isinstance(finding.get("evidence"), dict) and "manifest_sha256" in finding["evidence"]
-    ok, problems = None, []
-    if has_evidence:
-        check = verify_evidence(layout["evidence"], store.all(), only=fid)
-        ok, problems = check.ok, check.lines()
-    context = report_context(finding, config.report, evidence_dir=layout["evidence"] / fid,
-                             custody_entries=list(custody.entries(fid)), evidence_ok=ok,
-                             evidence_problems=problems, now=utc_now(), election_names=_election_names(config),
-                             signer=by, signer_role=role)
-    html = render_html(context)
-    if fmt == "html":
-        atomic_write_bytes(out, html.encode("utf-8"))
-    elif fmt == "docx":
-        from .report_docx import render_docx
-
-        atomic_write_bytes(out, render_docx(context))
-    else:
-        try:
-            asyncio.run(_pdf(config, html, out))
-        except Exception as exc:
-            raise cli.fail(f"Gagal membuat PDF dengan Chromium: {exc}")
-    actor = _actor(by)
-    details = {"format": fmt, "out": str(out), "evidence_ok": ok}
-    audit_log(config.storage_dir).append("report", finding_id=fid, actor=actor, details=details)
-    if has_evidence:
-        custody.append("report", finding_id=fid, actor=actor, details=details,
-                       artefacts={"manifest.json": finding["evidence"]["manifest_sha256"]})
+    try:
+        report = asyncio.run(make_report(stores, finding, fmt, actor=_actor(by), signer=by, signer_role=role,
+                                         force=force, out=str(out)))
+    except ReviewError as exc:  # not confirmed: refused without --force
+        raise cli.fail(f"Gagal: {exc} Tambahkan --force untuk membuat draf bertanda peringatan.")
+    except ReportError as exc:
+        raise cli.fail(str(exc))
+    atomic_write_bytes(out, report.data)
     typer.echo(f"Laporan temuan {fid} ditulis ke {out}")
-    if context["banner"]:
-        typer.echo(f"PERINGATAN: {context['banner']}", err=True)
-    if ok is False:
+    if report.banner:
+        typer.echo(f"PERINGATAN: {report.banner}", err=True)
+    if report.evidence_ok is False:
         typer.echo("PERINGATAN: bukti temuan ini TIDAK UTUH; lihat `pantau evidence verify "
                    f"{fid}` sebelum laporan dipakai.", err=True)
-
-
-async def _pdf(config, html: str, out: Path) -> None:
-    from alerts.timeutil import parse_duration
-
-    from .fetch.browser import Browser
-    from .report import render_pdf
-
-    browser = Browser(executable=config.browser.executable, headless=True, args=config.browser.args,
-                      page_timeout=parse_duration(config.browser.page_timeout))
-    try:
-        await render_pdf(html, out, browser)
-    finally:
-        await browser.close()
-
-
-def _election_names(config) -> dict[str, str]:
-    try:
-        from alerts.lexicon import load_lexicon
-
-        return {e.id: e.name for e in load_lexicon(config.lexicon_files()).elections}
-    except Exception:  # the report still renders with election ids
-        return {}
 
 
 def purge_cmd(

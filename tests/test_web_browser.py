@@ -104,6 +104,10 @@ def test_review_loop_in_the_browser(env, live, browser, tmp_path):
         pdf = Path(info.value.path()).read_bytes()
         assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
         with page.expect_download() as info:
+            page.click("a[href$='laporan.docx']")
+        assert Path(info.value.path()).read_bytes().startswith(b"PK")  # the editable Word report
+        assert info.value.suggested_filename == f"laporan-{high[0]['id']}.docx"
+        with page.expect_download() as info:
             page.click("a[href$='bukti.zip']")
         import zipfile
 

@@ -217,3 +217,15 @@ def test_session_cookie_is_httponly_samesite_and_expires(env, live, monkeypatch)
     https.path = env.config.path
     assert create_app(https).state.console.sessions.secure is True
     assert oct(os.stat(env.config.storage_dir / "web-secret.key").st_mode & 0o777) == "0o600"
+
+
+def test_report_of_an_unconfirmed_finding_is_only_a_marked_draft(env, live):
+    fid = next(f["id"] for f in env.store.all() if f["status"] == "new")
+    with client(live) as c:
+        login(c, REVIEWER, REVIEWER_PW)
+        r = c.get(f"/temuan/{fid}/laporan.html")
+        assert r.status_code == 303 and "galat=" in r.headers["location"]
+        assert "Laporan tidak dibuat" in c.get(r.headers["location"]).text
+        r = c.get(f"/temuan/{fid}/laporan.html?draf=1")
+        assert r.status_code == 200 and "DRAF" in r.headers["content-disposition"]
+        assert c.get(f"/temuan/{fid}/laporan.exe?draf=1").status_code == 404

@@ -60,8 +60,8 @@ def people_page(request: Request) -> Response:
 
 
 def status_view(console: Console) -> dict[str, Any]:
-    people, _problems = check_watchlists(console.config.watchlist_files())
-    status = build_status(console.config, people)
+    people, problems = check_watchlists(console.config.watchlist_files())
+    status = build_status(console.config, people, problems)
     channels: dict[str, dict[str, int]] = {}
     try:
         from alerts.outbox import Outbox
@@ -72,7 +72,7 @@ def status_view(console: Console) -> dict[str, Any]:
     except Exception as exc:  # shown, not fatal: status must render
         channels = {"(outbox tidak terbaca)": {"pending": 0, "dead": 0, "error": str(exc)}}
     status["channels"] = status.get("outbox", {}).get("channels") or channels
-    return {"s": status, "health_id": HEALTH_ID, "reload": status.get("reload") or status.get("last_reload")}
+    return {"s": status, "health_id": HEALTH_ID, "reload": status.get("reload_rejected")}
 
 
 @guard("people.view")

@@ -30,6 +30,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from alerts.render import safe_url
 from alerts.timeutil import fmt_wita, parse_duration, utc_now
 
 from ..app import Stores, election_names, open_stores
@@ -84,6 +85,7 @@ def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["wita"] = fmt_wita
+    env.filters["safe_url"] = safe_url  # links from watched pages: http(s) only, never javascript:
     return env
 
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..app import decide, evidence_bundle, make_report
+from ..app import REPORT_FORMATS, REPORT_MEDIA, ReportError, decide, evidence_bundle, make_report
 from ..custody import sha256_file
 from ..evidence import SCREENSHOT, verify_evidence
 from ..report import ACTIONS_ID
@@ -123,15 +123,22 @@ async def decision_post(request: Request) -> Response:
 
 @guard("findings.view")
 async def report_download(request: Request) -> Response:
+    """The report as PDF, DOCX (editable) or HTML; a finding not confirmed only as a marked draft (?draf=1)."""
+    from urllib.parse import quote
+
     console = _console(request)
     finding = find(console, request.path_params["fid"])
     fmt = request.path_params["fmt"]
-    if fmt not in ("pdf", "html"):
+    if fmt not in REPORT_FORMATS:
         raise HTTPException(404)
-    report = await make_report(console.stores, finding, fmt, by=_user(request), out="web")
-    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
-    name = f"laporan-{finding['id']}.{fmt}"
-    return Response(report.data, media_type=media, headers={
+    try:
+        report = await make_report(console.stores, finding, fmt, actor=_user(request),
+                                   force=request.query_params.get("draf") == "1", out="web")
+    except (ReviewError, ReportError) as exc:
+        return RedirectResponse(f"/temuan/{finding['id']}?galat={quote('Laporan tidak dibuat: ' + str(exc))}",
+                                status_code=303)
+    name = f"laporan-{finding['id']}{'-DRAF' if report.banner else ''}.{fmt}"
+    return Response(report.data, media_type=REPORT_MEDIA[fmt], headers={
         "content-disposition": f'attachment; filename="{name}"', "cache-control": "private, no-store"})
 
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from alerts.render import KATEGORI as CATEGORY_ID
 from alerts.timeutil import deadline, fmt_wita, parse_iso
 
-from ..report import CATEGORY_ID, SEVERITY_ID
+from ..report import SEVERITY_ID
 
 STATUS_ID = {"new": "Belum ditinjau", "confirmed": "Dikonfirmasi", "dismissed": "Ditolak"}
 DEADLINE_ID = {"lewat": "Sudah lewat batas", "dekat": "Batas ≤ 2 hari"}
