@@ -19,6 +19,7 @@ from alerts.problems import ProblemsError
 from alerts.secrets import MaskingFilter, mask
 
 from . import __version__
+from .cli_text import explain_error, usage_error_id
 from .config import Config, default_config_path, load_config
 from .errors import PantauError
 
@@ -358,7 +359,7 @@ def probe(
     try:
         result = asyncio.run(_probe(config, url, platform, _json_options(options)))
     except PantauError as exc:  # an invalid account entry, or the network failed
-        raise fail(f"{url}: {exc}")
+        raise fail(f"{url}: {explain_error(str(exc))}")
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1) if as_json else format_result(result))
     raise typer.Exit(result.exit_code)
 
@@ -448,7 +449,8 @@ def alerts_test() -> None:
     failed = 0
     for r in results:
         failed += 0 if r["ok"] else 1
-        typer.echo(f"{'OK   ' if r['ok'] else 'GAGAL'} {r['channel']}" + ("" if r["ok"] else f": {mask(str(r.get('error')))}"))
+        typer.echo(f"{'OK   ' if r['ok'] else 'GAGAL'} {r['channel']}"
+                   + ("" if r["ok"] else f": {explain_error(mask(str(r.get('error'))))}"))
     if not results:
         typer.echo("Belum ada kanal peringatan di [alerts] config.toml.")
     raise typer.Exit(1 if failed or not results else 0)
@@ -510,13 +512,28 @@ from . import cli_web  # noqa: E402  (pantau web, pantau users)
 cli_web.register(app)
 
 
-def main() -> None:  # console script
+def main(args: list[str] | None = None) -> None:  # console script
+    """Run the CLI; click's own usage errors are shown in Indonesian (exit 2)."""
+    try:  # recent typer vendors its own copy of click
+        from typer._click import exceptions as click
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        from click import exceptions as click
+
+    command = typer.main.get_command(app)
     try:
-        app()
+        code = command.main(args=args, prog_name="pantau", standalone_mode=False)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "pantau"
+        print(f"Galat: {usage_error_id(exc.format_message())}.\nBantuan: {where} --help", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        print("Dibatalkan.", file=sys.stderr)
+        sys.exit(1)
     except ProblemsError as exc:  # pragma: no cover - last resort
         for problem in exc.problems:
             print(mask(str(problem)), file=sys.stderr)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

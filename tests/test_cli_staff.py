@@ -100,3 +100,25 @@ def test_interactive_commands_show_no_info_lines_unless_verbose(tmp_path):
     finally:
         root.setLevel(saved[0])
         root.handlers[:] = saved[1]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["findings", "confirm", "abcdef"], "Galat: opsi --by wajib diisi."),
+    (["findings", "list", "--bogus"], "Galat: opsi --bogus tidak dikenal."),
+    (["bukan-perintah"], "Galat: perintah 'bukan-perintah' tidak dikenal."),
+])
+def test_click_usage_errors_are_indonesian(args, needle, capsys):
+    from scraper.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Missing" not in err and "No such" not in err and "--help" in err
+
+
+def test_network_error_names_get_an_indonesian_explanation():
+    from scraper.cli_text import explain_error
+
+    assert explain_error("ConnectError: [Errno 111] Connection refused").startswith("tidak bisa terhubung ke server (")
+    assert explain_error("sesuatu yang lain") == "sesuatu yang lain"
