@@ -12,8 +12,8 @@
 # Layout: code in /opt/pantau (src/ + .venv/ + ms-playwright/), settings in
 # /etc/pantau (config.toml, watchlists/, credentials/), data in
 # /var/lib/pantau/data (StateDirectory), cache in /var/cache/pantau.
-# Staff: `pantau` is on the PATH (/usr/local/bin/pantau, PANTAU_CONFIG set in
-# /etc/profile.d/pantau.sh); members of the group pantau-staff may drop
+# Staff: `pantau` is on the PATH (/usr/local/bin/pantau -> /opt/pantau/bin/pantau,
+# which defaults to /etc/pantau/config.toml); members of the group pantau-staff may drop
 # watchlist files into /etc/pantau/watchlists/people (group-writable, setgid)
 # without root: the daemon checks and loads them on save.
 set -euo pipefail
@@ -102,11 +102,14 @@ if [ ! -x "$PREFIX/.venv/bin/python" ]; then
 fi
 run "$PREFIX/.venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade "$PREFIX/src"
 
-say "command pantau on the PATH ($BIN_LINK, config /etc/pantau/config.toml by default)"
-run ln -sfn "$PREFIX/.venv/bin/pantau" "$BIN_LINK"
-printf '%s\n' "# Written by deploy/install.sh: \`pantau\` uses the server's configuration by default." \
-  "export PANTAU_CONFIG=\"\${PANTAU_CONFIG:-$ETC/config.toml}\"" \
-  | put_file /etc/profile.d/pantau.sh 0644 root:root
+say "command pantau on the PATH ($BIN_LINK, config $ETC/config.toml by default)"
+# a wrapper, not the bare venv script: `sudo -u pantau pantau ...` drops the environment,
+# and the server's configuration must still be the default
+run install -d -m 0755 "$PREFIX/bin"
+printf '%s\n' '#!/bin/sh' "# Written by deploy/install.sh: the server's configuration unless --config/PANTAU_CONFIG says otherwise." \
+  "PANTAU_CONFIG=\"\${PANTAU_CONFIG:-$ETC/config.toml}\" exec $PREFIX/.venv/bin/pantau \"\$@\"" \
+  | put_file "$PREFIX/bin/pantau" 0755 root:root
+run ln -sfn "$PREFIX/bin/pantau" "$BIN_LINK"
 
 if [ "$BROWSER" = 1 ]; then
   say "Chromium (Playwright's own, else Debian's chromium package) in $PREFIX/ms-playwright"

@@ -61,8 +61,8 @@ def test_install_puts_pantau_on_path_and_lets_staff_edit_people():
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    assert "ln -sfn /opt/pantau/.venv/bin/pantau /usr/local/bin/pantau" in text
-    assert 'export PANTAU_CONFIG="${PANTAU_CONFIG:-/etc/pantau/config.toml}"' in text
+    assert "ln -sfn /opt/pantau/bin/pantau /usr/local/bin/pantau" in text
+    assert 'PANTAU_CONFIG="${PANTAU_CONFIG:-/etc/pantau/config.toml}" exec /opt/pantau/.venv/bin/pantau "$@"' in text
     assert "usermod -a -G pantau-staff pantau" in text
     assert "install -d -m 2770 -o root -g pantau-staff /etc/pantau/watchlists/people" in text
     # staff can pass through /etc/pantau to reach people/, but not read config or credentials
