@@ -38,7 +38,7 @@ from alerts.routing import hold_until, route
 from alerts.secrets import mask
 from alerts.settings import AlertsSettings
 from alerts.storage import (append_line, atomic_write_json, ensure_private_dir, file_lock,
-                            read_json, read_lines)
+                            is_disk_full, read_json, read_lines)
 from alerts.timeutil import iso, parse_iso, utc_now
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,8 @@ class Outbox:
         self._retry = (settings.seconds("retry_initial"), settings.seconds("retry_max"))
         self._dead_after = settings.seconds("dead_after")
         self._timeout = settings.seconds("send_timeout")
+        #: (alert id, channel) -> (ok, error) of sends whose result the disk refused (see _remember)
+        self._unrecorded: dict[tuple[str, str], tuple[bool, str]] = {}
         self._migrate_keys()
 
     # -- storage ------------------------------------------------------------
@@ -268,6 +270,7 @@ class Outbox:
         """Send every due delivery (``force``: ignore backoff waits); one thread per channel."""
         now = now or self.clock()
         report = DeliveryReport()
+        self._record_remembered(report)
         for _ in range(2):  # a second pass sends a dead-letter notice right away
             names = sorted({name for _, rec in self._records()
                             for name, d in rec["deliveries"].items() if dv.is_due(d, now, True)})
@@ -291,14 +294,26 @@ class Outbox:
         for round_no in range(MAX_ROUNDS):
             wake = force or round_no > 0  # after a success, waiting retries go too
             ids = [rec["alert"]["id"] for _, rec in self._records()
-                   if dv.is_due(rec["deliveries"].get(name, {}), now, force=wake)]
+                   if dv.is_due(rec["deliveries"].get(name, {}), now, force=wake)
+                   and (rec["alert"]["id"], name) not in self._unrecorded]
             successes = 0
             for alert_id in ids:
-                item = self._claim(alert_id, name, now, report)
+                try:
+                    item = self._claim(alert_id, name, now, report)
+                except OSError as exc:
+                    if not is_disk_full(exc):
+                        raise
+                    return report  # nothing sent; tried again when the disk has room
                 if item is None:
                     continue
                 result = self._send(channel, name, item)
-                state = self._record(alert_id, name, result.ok, result.error, report)
+                try:
+                    state = self._record(alert_id, name, result.ok, result.error, report)
+                except OSError as exc:
+                    if not is_disk_full(exc):
+                        raise
+                    self._remember(alert_id, name, result.ok, result.error, report)
+                    return report
                 report.results.append({"alert_id": alert_id, "channel": name, "ok": result.ok,
                                        "error": result.error, "state": state})
                 if not result.ok:
@@ -377,6 +392,29 @@ class Outbox:
                                 mask(alert_id), mask(name), d["attempts"], d["next_try"], mask(error))
             self._save(path, record, now)
             return record["deliveries"][name]["state"]
+
+    # -- results the disk refused (issue #11 item 7) ------------------------
+    def _remember(self, alert_id: str, name: str, ok: bool, error: str, report: DeliveryReport) -> None:
+        """Keep a send's result in memory when the disk refused it.
+
+        A sent alert whose "sent" could not be written would otherwise be
+        sent again once its claim expires: a duplicate email. It is skipped
+        by this process until :meth:`_record_remembered` writes the result.
+        """
+        self._unrecorded[(alert_id, name)] = (ok, error)  # (``report`` already counts it)
+        log.error("delivery of %s to %s %s, but the result cannot be written (disk full); "
+                  "kept in memory until it can", mask(alert_id), mask(name), "was sent" if ok else "failed")
+
+    def _record_remembered(self, report: DeliveryReport) -> None:
+        for (alert_id, name), (ok, error) in list(self._unrecorded.items()):
+            try:
+                self._record(alert_id, name, ok, error, DeliveryReport())
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                return
+            del self._unrecorded[(alert_id, name)]
+            log.info("recorded the earlier result of %s to %s", mask(alert_id), mask(name))
 
     # -- dead letters -------------------------------------------------------
     def dead_notices(self, now: datetime | None = None) -> str | None:

@@ -8,18 +8,97 @@ new file, never a torn one. Files are created readable by the owner only.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
+import logging
 import os
 import tempfile
+import threading
+import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+log = logging.getLogger(__name__)
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+#: errors that mean "the disk cannot take this write now" (full, quota, read-only)
+SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+#: seconds between two log lines about the same ongoing disk trouble
+DISK_LOG_EVERY = 60.0
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for an OSError that says the storage cannot take writes now."""
+    return isinstance(exc, OSError) and exc.errno in SPACE_ERRNOS
+
+
+class DiskTrouble:
+    """Process-wide memory of failed state writes: one log line a minute, not one per write.
+
+    Every write helper below reports here. While writes fail with
+    :data:`SPACE_ERRNOS`, the first failure and then at most one line every
+    :data:`DISK_LOG_EVERY` seconds are logged (with how many writes failed
+    since); the first write that succeeds afterwards logs that the storage is
+    writable again. :meth:`problem` tells ``status`` and the daemon what is
+    going on.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self.since: float | None = None  # monotonic time of the first failure of this run
+        self.since_wall: float | None = None
+        self.last_error = ""
+        self.failed = 0  # failed writes since the last log line
+        self._logged: float | None = None
+
+    def failure(self, path: Path, exc: OSError) -> None:
+        with self._lock:
+            now = self.clock()
+            if self.since is None:
+                self.since, self.since_wall = now, time.time()
+            self.failed += 1
+            self.last_error = f"{exc.strerror or exc} ({path})"
+            if self._logged is None or now - self._logged >= DISK_LOG_EVERY:
+                log.error("storage full: cannot write %s: %s; state is kept in memory and written when "
+                          "space returns (%d write(s) failed in the last minute)",
+                          path, exc.strerror or exc, self.failed)
+                self._logged, self.failed = now, 0
+
+    def success(self) -> None:
+        if self.since is None:
+            return
+        with self._lock:
+            if self.since is not None:
+                log.warning("storage writable again after %.0f s", self.clock() - self.since)
+                self.since = self.since_wall = self._logged = None
+                self.failed, self.last_error = 0, ""
+
+    def problem(self) -> dict[str, Any] | None:
+        """``{"since": epoch seconds, "error": text}`` while writes fail, else None."""
+        if self.since is None:
+            return None
+        return {"since": self.since_wall, "error": self.last_error}
+
+
+#: the one tracker of this process
+DISK = DiskTrouble()
+
+
+@contextlib.contextmanager
+def _watched(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        if is_disk_full(exc):
+            DISK.failure(path, exc)
+        raise
+    DISK.success()
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -41,34 +120,48 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically and durably (mode 0600)."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically (mode 0600).
+
+    The data is fsynced before the rename, so after a crash or a power loss
+    the file is the old one or the new one, never torn. With ``durable``
+    (default) the folder is fsynced too, so the rename itself survives a power
+    loss; writers whose lost update is re-derived on the next run (an
+    account's shard) pass ``durable=False`` and pay one fsync, not two.
+    """
     path = Path(path)
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), FILE_MODE)
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+    with _watched(path):
+        folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(folder)
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), FILE_MODE)
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            raise
+        if durable:
+            _fsync_dir(folder)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"))
+def dump_json(obj: Any) -> bytes:
+    """Compact JSON for machine files: C encoder (no indent, no key sorting), UTF-8."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def atomic_write_json(path: Path, obj: Any, *, durable: bool = True) -> None:
+    atomic_write_bytes(path, dump_json(obj), durable=durable)
 
 
 def read_json(path: Path, default: Any = None) -> Any:
@@ -86,12 +179,17 @@ def append_line(path: Path, line: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     if "\n" in line:
         raise ValueError("a log line must not contain a newline")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-    try:
-        os.write(fd, (line + "\n").encode("utf-8"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with _watched(path):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            data = (line + "\n").encode("utf-8")
+            written = os.write(fd, data)
+            if written != len(data):  # a short append on a nearly full disk: undo it
+                os.ftruncate(fd, os.fstat(fd).st_size - written)
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def read_lines(path: Path) -> Iterator[str]:
@@ -168,9 +266,19 @@ class AtomicJSONStorage(Storage):
         # a copy so a failed write cannot leave the cache ahead of the disk.
         return json.loads(json.dumps(self._cache))
 
+    def peek(self) -> dict | None:
+        """The stored data without a defensive copy: for callers that only read it."""
+        sig = _signature(self._path)
+        if self._cache is None or sig != self._sig:
+            self.read()
+        return self._cache if sig is not None else None
+
+    #: fsync the folder after each write (see :func:`atomic_write_bytes`)
+    durable = True
+
     def write(self, data: dict) -> None:
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        atomic_write_bytes(self._path, payload)
+        payload = dump_json(data)
+        atomic_write_bytes(self._path, payload, durable=self.durable)
         self._cache = json.loads(payload)
         self._sig = _signature(self._path)
 

@@ -131,13 +131,29 @@ def once(as_json: bool = typer.Option(False, "--json", help="Cetak ringkasan seb
     summary = asyncio.run(_once(config))
     if as_json:
         out_json(summary)
-        return
-    typer.echo(
-        f"Akun: {summary['accounts']} (berhasil {summary['fetched']}, gagal {summary['failed']}); "
-        f"postingan baru {summary['new']}, diubah {summary['edited']}, dihapus {summary['deleted']}; "
-        f"temuan {summary['findings']}; peringatan terkirim {summary['alerts_sent']}.")
-    for err in summary["errors"]:
-        typer.echo(f"  GAGAL {err['account']}: {mask(err['error'])}")
+    else:
+        typer.echo(
+            f"Akun: {summary['accounts']} (berhasil {summary['fetched']}, gagal {summary['failed']}); "
+            f"postingan baru {summary['new']}, diubah {summary['edited']}, dihapus {summary['deleted']}; "
+            f"temuan {summary['findings']}; peringatan terkirim {summary['alerts_sent']}.")
+        for err in summary["errors"]:
+            typer.echo(f"  GAGAL {err['account']}: {mask(err['error'])}")
+    _exit_if_disk_full()
+
+
+#: exit code when state could not be written (full disk): try again later (EX_TEMPFAIL)
+EXIT_DISK_FULL = 75
+
+
+def _exit_if_disk_full() -> None:
+    from alerts.storage import DISK
+
+    problem = DISK.problem()
+    if problem:
+        typer.echo(f"PENYIMPANAN PENUH: sebagian hasil tidak dapat disimpan ({mask(problem['error'])}). "
+                   "Kosongkan disk lalu jalankan lagi; yang belum tersimpan diulang pada siklus berikutnya.",
+                   err=True)
+        raise typer.Exit(EXIT_DISK_FULL)
 
 
 async def _once(config: Config) -> dict:
@@ -147,7 +163,13 @@ async def _once(config: Config) -> dict:
 
     async with open_runtime(config) as rt:
         cycle = await run_cycle(rt.services, rt.people, concurrency=config.schedule.concurrency)
-        record_cycle(config.storage_dir, cycle, rt.services)
+        try:
+            record_cycle(config.storage_dir, cycle, rt.services)
+        except OSError as exc:
+            from alerts.storage import is_disk_full
+
+            if not is_disk_full(exc):
+                raise
         return cycle.summary()
 
 
@@ -477,11 +499,20 @@ def alerts_retry(
     setup_logging(STATE.verbose, interactive=True)
     config = get_config()
     outbox = _outbox(config)
-    if dead:
-        typer.echo(f"{outbox.requeue_dead()} kiriman gagal permanen diantrekan ulang.")
-    report = outbox.deliver_due(force=True)
-    typer.echo(f"Terkirim {getattr(report, 'sent', 0)}, gagal {getattr(report, 'failed', 0)}, "
-               f"gagal permanen {getattr(report, 'dead', 0)}.")
+    from alerts.storage import is_disk_full
+
+    report = None
+    try:
+        if dead:
+            typer.echo(f"{outbox.requeue_dead()} kiriman gagal permanen diantrekan ulang.")
+        report = outbox.deliver_due(force=True)
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+    if report is not None:
+        typer.echo(f"Terkirim {getattr(report, 'sent', 0)}, gagal {getattr(report, 'failed', 0)}, "
+                   f"gagal permanen {getattr(report, 'dead', 0)}.")
+    _exit_if_disk_full()
 
 
 @alerts_app.command("move")

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from alerts.problems import ProblemsError
+from alerts.storage import DISK, is_disk_full
 from alerts.timeutil import iso, parse_duration, utc_now
 
 from . import __version__
@@ -44,6 +45,7 @@ STOP_GRACE = 4.0  # seconds running jobs get before they are cancelled
 STOP_DEADLINE = 9.0  # seconds from SIGTERM to exit, whatever still runs
 WATCH_EVERY = 5.0  # seconds between two looks at the watched files
 TEMP_MAX_AGE = 3600.0  # leftover temp files of atomic writes older than this are removed
+FLUSH_EVERY = 60.0  # seconds between two writes of the in-memory health book
 
 #: (account URL, person name) of the account job running in this task
 _ACCOUNT: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("pantau_account", default=None)
@@ -150,9 +152,9 @@ class Daemon:
             self._schedule_housekeeping()
             self.scheduler.start()
             self._signature = self._watched_signature()
-            record_daemon(config.storage_dir, state="running", pid=os.getpid(), started=utc_now(),
-                          stopped=None, next_cycle=self.scheduler.next_account_run(), accounts=len(self.people),
-                          in_force=in_force(people, utc_now()), reload_rejected=None)
+            self._record(state="running", pid=os.getpid(), started=utc_now(), stopped=None,
+                         next_cycle=self.scheduler.next_account_run(), accounts=len(self.people),
+                         in_force=in_force(people, utc_now()), reload_rejected=None)
             log.info("Pantau %s running: %d accounts of %d people", __version__, len(self.people),
                      len({p.nip for p, _ in self.people.values()}))
             notify("READY=1")
@@ -233,7 +235,7 @@ class Daemon:
         except Exception:
             log.exception("closing the runtime failed")
         if self.config is not None:
-            record_daemon(self.config.storage_dir, state="stopped", stopped=utc_now(), next_cycle=None)
+            self._record(state="stopped", stopped=utc_now(), next_cycle=None, storage_problem=None)
         self.pool.shutdown(wait=False, cancel_futures=True)
         log.info("stopped")
 
@@ -285,8 +287,11 @@ class Daemon:
         if config.alerts != old.alerts:
             from alerts.outbox import Outbox
 
+            previous = services.outbox
             services.outbox = Outbox(Path(old.storage_dir) / "outbox", config.alerts,
                                      renderer=alert_renderer(config))
+            # sends whose result a full disk refused stay remembered (no duplicate after a reload)
+            services.outbox._unrecorded.update(getattr(previous, "_unrecorded", {}))
         config.storage = old.storage  # see the warning above
         config.browser = old.browser
         self.config = config
@@ -300,11 +305,7 @@ class Daemon:
 
     def _record_reload(self, rejection: dict | None, **fields: Any) -> None:
         """state.json: the rejected reload (or None after a good one) for ``pantau status``."""
-        assert self.config is not None
-        try:
-            record_daemon(self.config.storage_dir, reload_rejected=rejection, **fields)
-        except OSError as exc:
-            log.error("cannot write state.json: %s", exc)
+        self._record(reload_rejected=rejection, **fields)
 
     def _apply_people(self, people: list[Person]) -> None:
         assert self.config is not None
@@ -331,6 +332,7 @@ class Daemon:
         t = parse_hhmm(self.config.retention.run_at)
         self.scheduler.daily_wita("purge", t.hour, t.minute, self.purge)
         self.scheduler.every("status", 60, self._record_status)
+        self.scheduler.every("flush", FLUSH_EVERY, self._flush_state)
 
     # -- jobs ----------------------------------------------------------------
     def _account_job(self, key: str):
@@ -380,13 +382,29 @@ class Daemon:
             self._background(self.deliver())
         return result
 
-    def _record_pass(self, finished: dict[str, Any]) -> None:
+    def _flush_health(self) -> None:
+        """Write the in-memory health book if it changed (a full disk: kept, logged once a minute)."""
+        if self.runtime is not None:
+            try:
+                self.runtime.services.health.flush()
+            except OSError as exc:
+                log.error("cannot write the health book: %s", exc)
+
+    async def _flush_state(self) -> None:
+        self._flush_health()
+
+    def _record(self, **fields: Any) -> None:
+        """Write daemon facts to state.json; a full disk is logged once a minute by alerts.storage."""
         assert self.config is not None
         try:
-            record_daemon(self.config.storage_dir, last_cycle=finished,
-                          next_cycle=self.scheduler.next_account_run())
+            record_daemon(self.config.storage_dir, **fields)
         except OSError as exc:
-            log.error("cannot write state.json: %s", exc)
+            if not is_disk_full(exc):
+                log.error("cannot write state.json: %s", exc)
+
+    def _record_pass(self, finished: dict[str, Any]) -> None:
+        self._flush_health()
+        self._record(last_cycle=finished, next_cycle=self.scheduler.next_account_run())
         log.info("pass over all %d accounts finished: %d fetched, %d failed, %d new posts, %d findings",
                  finished["accounts"], finished["fetched"], finished["failed"], finished["new"], finished["findings"])
 
@@ -403,6 +421,10 @@ class Daemon:
             except RuntimeError as exc:  # pool shut down while stopping
                 log.debug("delivery not started: %s", exc)
                 return 0
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    log.exception("outbox delivery failed")
+                return 0  # a full disk is logged once a minute by alerts.storage
             except Exception:
                 log.exception("outbox delivery failed")
                 return 0
@@ -452,13 +474,9 @@ class Daemon:
             log.exception("daily purge failed")
 
     async def _record_status(self) -> None:
-        assert self.config is not None
-        try:
-            record_daemon(self.config.storage_dir, state="running", pid=os.getpid(),
-                          next_cycle=self.scheduler.next_account_run(),
-                          last_run=self.last_run, totals=dict(self.totals), accounts=len(self.people))
-        except OSError as exc:
-            log.error("cannot write state.json: %s", exc)
+        self._record(state="running", pid=os.getpid(), next_cycle=self.scheduler.next_account_run(),
+                     last_run=self.last_run, totals=dict(self.totals), accounts=len(self.people),
+                     storage_problem=DISK.problem())
         self._notify_status()
 
     def _notify_status(self) -> None:

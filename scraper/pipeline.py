@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from alerts.detect import Detection, Detector, severity_at_least
 from alerts.outbox import Alert, Outbox
-from alerts.timeutil import deadline, iso, utc_now
+from alerts.storage import is_disk_full
+from alerts.timeutil import deadline, iso, parse_iso, utc_now
 
 from .diff import diff_posts
 from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
@@ -35,6 +37,9 @@ log = logging.getLogger(__name__)
 #: findings are recorded from this severity on; routing decides who is told
 RECORD_FROM = "low"
 EXCERPT_CHARS = 300
+#: a page whose posts did not change skips the shard write, except once in this
+#: period, so that ``last_seen`` (which retention reads) stays current
+SEEN_REFRESH = timedelta(hours=6)
 
 
 @dataclass
@@ -67,6 +72,12 @@ class AccountResult:
 
     def to_error(self) -> dict[str, str]:
         return {"account": self.account.url, "error": self.error or self.state}
+
+
+def posts_digest(posts: list[Post]) -> str:
+    """Digest of what a page shows (ids, texts, media, links, times): equal means nothing changed."""
+    rows = [[p.post_id, p.text, list(p.media), p.url, iso(p.published)] for p in posts]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def counted_matches(detection: Detection) -> list[Any]:
@@ -193,6 +204,13 @@ async def process_account(services: Services, person: Person, account: Account) 
         _failed(services, person, account, result, "network", str(exc))
     except asyncio.CancelledError:
         raise
+    except OSError as exc:
+        if not is_disk_full(exc):
+            log.exception("account %s (%s): unexpected error", account.url, person.name)
+            _failed(services, person, account, result, "error", f"{type(exc).__name__}: {exc}")
+        else:  # the disk, not the account: no health record; alerts.storage.DISK logs it once a minute
+            result.ok, result.state = False, "storage_full"
+            result.error = f"storage_full: {exc.strerror or exc}"
     except Exception as exc:  # a bug must not stop the other accounts
         log.exception("account %s (%s): unexpected error", account.url, person.name)
         _failed(services, person, account, result, "error", f"{type(exc).__name__}: {exc}")
@@ -204,8 +222,20 @@ def _failed(services: Services, person: Person, account: Account, result: Accoun
     result.ok, result.state, result.error = False, state, f"{state}: {reason}"
     log.warning("account %s (%s): %s: %s", account.url, person.name, state, reason)
     event = services.health.record_failure(account.key, state, reason, services.clock())
-    if event is not None:
+    _announce(services, event, person, account)
+
+
+def _announce(services: Services, event: Any, person: Person, account: Account) -> None:
+    """Queue the alert of a health event; if the outbox cannot take it, the event is retracted
+    (raised again next time) so staff never get a "recovered" without the "failing" before it."""
+    if event is None:
+        return
+    try:
         services.outbox.enqueue(health_alert(event, person, account))
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        services.health.retract(event)
 
 
 async def _process(services: Services, person: Person, account: Account, result: AccountResult) -> None:
@@ -234,6 +264,13 @@ async def _process(services: Services, person: Person, account: Account, result:
     if posts.skipped:
         log.warning("account %s (%s): %d item(s) on the page could not be read and were skipped: %s",
                     account.url, person.name, posts.skipped, "; ".join(posts.skip_reasons[:3]))
+    digest = posts_digest(posts)
+    if posts and _unchanged(memo, digest, now):
+        if any(memo.get(k) != v for k, v in meta_update.items()):
+            shard.update_meta(meta_update)  # new validators for the next conditional GET
+        _succeeded(services, person, account, len(posts))
+        return
+    meta_update["posts_digest"] = digest
     stored = shard.stored_for_diff()
     listed_before = sum(1 for s in stored.values() if not s.deleted)
     if not posts:
@@ -253,7 +290,7 @@ async def _process(services: Services, person: Person, account: Account, result:
             findings.append(build_finding(person, account, post, detection, now=now, change=change,
                                           first_scan=first_scan))
 
-    known = services.findings.ids()
+    known = services.findings.ids() if findings else set()
     fresh = [f for f in findings if f["id"] not in known]
     if fresh and services.evidence is not None:
         posts_by_id = {p.post_id: p for p in posts}
@@ -288,10 +325,17 @@ async def _process(services: Services, person: Person, account: Account, result:
                  result.new, result.edited, result.deleted, result.findings)
 
 
+def _unchanged(memo: dict[str, Any], digest: str, now: datetime) -> bool:
+    """The page shows exactly the posts stored by a recent full run."""
+    if not memo.get("scanned") or memo.get("posts_digest") != digest:
+        return False
+    last = parse_iso(memo.get("last_fetch"))
+    return last is not None and now - last < SEEN_REFRESH
+
+
 def _succeeded(services: Services, person: Person, account: Account, posts: int) -> None:
     event = services.health.record_success(account.key, services.clock(), posts)
-    if event is not None:
-        services.outbox.enqueue(health_alert(event, person, account))
+    _announce(services, event, person, account)
 
 
 async def _capture(services: Services, finding: dict[str, Any], post: Post, page: Page,
@@ -339,6 +383,7 @@ async def run_cycle(services: Services, people: list[Person], *, concurrency: in
 
     tasks = [one(p, a) for p in people for a in p.accounts]
     cycle.results = list(await asyncio.gather(*tasks))
+    services.health.flush()  # the one write of the health book in a cycle
     cycle.alerts_sent = await deliver(services)
     cycle.finished = services.clock()
     return cycle
@@ -346,5 +391,10 @@ async def run_cycle(services: Services, people: list[Person], *, concurrency: in
 
 async def deliver(services: Services) -> int:
     """Send what is due in the outbox (in a worker thread); returns how many were sent."""
-    report = await asyncio.to_thread(services.outbox.deliver_due)
+    try:
+        report = await asyncio.to_thread(services.outbox.deliver_due)
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        return 0  # logged by alerts.storage.DISK; what was sent is retried or recorded later
     return int(getattr(report, "sent", 0))

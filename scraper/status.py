@@ -210,7 +210,25 @@ def build_status(config: Any, people: list[Any] | None = None,
         "reload_rejected": state.get("reload_rejected") if running else None,
         "files_invalid": [str(p) for p in disk_problems or []][:MAX_REJECTED],
         "outbox": outbox,
+        "storage": storage_status(config.storage_dir, state),
     }
+
+
+#: below this many free bytes the storage counts as full (a state file no longer fits)
+STORAGE_LOW = 1 << 20
+
+
+def storage_status(root: Path, state: dict[str, Any]) -> dict[str, Any]:
+    """Free space of the storage folder and the write failure the daemon last recorded."""
+    import shutil
+
+    try:
+        free: int | None = shutil.disk_usage(root).free
+    except OSError:
+        free = None
+    problem = state.get("storage_problem") if state.get("state") == "running" else None
+    return {"free_bytes": free, "full": (free is not None and free < STORAGE_LOW) or bool(problem),
+            "problem": problem}
 
 
 def _by_health(accounts: list[dict]) -> dict[str, int]:
@@ -232,6 +250,12 @@ def format_status(status: dict[str, Any]) -> str:
     else:
         lines.append("Siklus terakhir: belum pernah")
     lines.append(f"Siklus berikutnya: {fmt_wita(status.get('next_cycle'))}")
+    storage = status.get("storage") or {}
+    if storage.get("full"):
+        free = storage.get("free_bytes")
+        lines.append("PENYIMPANAN PENUH: data tidak dapat ditulis"
+                     + (f" (sisa {free // 1024} KB)" if free is not None else "")
+                     + "; hasil disimpan sementara di memori sampai ruang kosong tersedia. Kosongkan disk.")
     ob = status.get("outbox", {})
     if "error" in ob:
         lines.append(f"Outbox: tidak terbaca ({ob['error']})")

@@ -67,6 +67,10 @@ class AccountShard:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._db = open_db(self.path)
+        # A fetch's write loses nothing on a power cut that the next fetch does
+        # not re-derive (the shard is the last thing a run writes), so it pays
+        # one fsync (the data), not two (data and folder).
+        self._db.storage.durable = False
 
     def _raw(self) -> dict[str, Any]:
         return self._db.storage.read() or {}
@@ -169,7 +173,8 @@ class AccountShard:
                     doc.pop("history", None)
                     n += 1
             if n:
-                self._db.storage.write(raw)
+                _forget_digest(raw)
+                self._write_durably(raw)
             return n
 
     def purge(self, keep: Callable[[dict[str, Any]], bool]) -> int:
@@ -181,8 +186,23 @@ class AccountShard:
             removed = len(docs) - len(kept)
             if removed:
                 raw["posts"] = kept
-                self._db.storage.write(raw)
+                _forget_digest(raw)
+                self._write_durably(raw)
             return removed
+
+    def _write_durably(self, raw: dict[str, Any]) -> None:
+        """Retention's writes are not re-derived by a fetch: fsync the folder too."""
+        storage = self._db.storage
+        storage.durable = True
+        try:
+            storage.write(raw)
+        finally:
+            storage.durable = False
+
+
+def _forget_digest(raw: dict[str, Any]) -> None:
+    """The next fetch compares posts in full (the shard no longer matches the page's digest)."""
+    raw.get("meta", {}).get("1", {}).pop("posts_digest", None)
 
 
 def _post_doc(account: Account, post: Post, stamp: str) -> dict[str, Any]:
@@ -237,7 +257,7 @@ class FindingStore:
 
     def ids(self) -> set[str]:
         """Ids of every finding ever stored, including purged ones (never alerted again)."""
-        raw = self._db.storage.read() or {}
+        raw = self._db.storage.peek() or {}
         return {d["id"] for d in raw.get("findings", {}).values()} | set(raw.get("purged", {}).get("1", {}).get("ids", []))
 
     def add_new(self, findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

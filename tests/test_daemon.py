@@ -96,6 +96,8 @@ def test_ready_watchdog_status_sigterm(tmp_path, notify_socket, procs):
         assert notify_socket.count("WATCHDOG=1") >= first + 2
 
         assert wait_until(lambda: _stored_post_count(tmp_path) == 3, 20), (tmp_path / "stderr.log").read_text()
+        # the health book is written once the pass over all accounts is done
+        assert wait_until(lambda: (tmp_path / "data" / "health.json").exists(), 10)
         out = pantau_cli(cfg, "status", "--json")
         assert out.returncode == 0, out.stderr
         status = json.loads(out.stdout)

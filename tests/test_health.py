@@ -56,6 +56,8 @@ def test_state_fields_and_persistence(tmp_path):
     book.record_success(KEY, at(0), posts=5)
     book.record_success("other", at(1), posts=0)
     book.record_failure(KEY, "not_found", "HTTP 404", at(5))
+    assert HealthBook(path).get(KEY) is None  # in memory until the flush (once per cycle)
+    assert book.flush() and book.writes == 1
     again = HealthBook(path, threshold=3)  # a fresh process reading the file
     h = again.get(KEY)
     assert h == AccountHealth(key=KEY, state="not_found", reason="HTTP 404", since=at(5), failures=1,
@@ -92,6 +94,9 @@ def _hammer(path: str, key: str, n: int) -> None:
     book = HealthBook(path, threshold=1000)
     for i in range(n):
         book.record_failure(key, "network", f"try {i}", at(i))
+        if i % 5 == 4:
+            book.flush()
+    book.flush()
 
 
 def test_concurrent_processes_lose_no_update(tmp_path):
@@ -107,25 +112,53 @@ def test_concurrent_processes_lose_no_update(tmp_path):
     assert sorted((h.key, h.failures) for h in book.all()) == [(f"acct-{p}", 25) for p in range(3)]
 
 
-def test_routine_successes_are_coalesced_and_flushed(tmp_path):
-    from datetime import timedelta
-
-    from scraper.health import HealthBook
-
+def test_updates_stay_in_memory_until_flush_and_events_are_journaled(tmp_path):
     path = tmp_path / "health.json"
-    book = HealthBook(path)
-    t0 = datetime(2026, 11, 24, tzinfo=timezone.utc)
-    book.record_success("a", t0, 5)  # first sighting: written
-    first = path.stat().st_mtime_ns, path.read_text()
-    book.record_success("a", t0 + timedelta(minutes=1), 5)  # only timestamps move: held back
-    assert path.read_text() == first[1]
-    assert book.get("a").last_ok == t0 + timedelta(minutes=1)  # the book itself is current
-    book.record_success("a", t0 + timedelta(minutes=2), 0)  # something new to remember: written
-    assert HealthBook(path).get("a").last_posts == 0
-    book.record_success("a", t0 + timedelta(minutes=3), 0)
-    assert HealthBook(path).get("a").last_ok == t0 + timedelta(minutes=2)
+    book = HealthBook(path, threshold=2)
+    for i in range(50):
+        book.record_success(f"acct-{i}", at(i), 5)
+    assert not path.exists() and book.writes == 0  # no write per account
+    assert book.flush() and book.writes == 1
+    assert book.flush() and book.writes == 1  # nothing changed: no write
+    assert len(HealthBook(path).all()) == 50
+    assert book.record_failure("acct-1", "network", "x", at(60)) is None
+    event = book.record_failure("acct-1", "network", "x", at(61))
+    assert event is not None and event.kind == "failing"
+    # the announcement is on disk at once (journal), before any flush: a kill
+    # now does not make the next process announce this run of failures again
+    killed = HealthBook(path, threshold=2)
+    assert killed.get("acct-1").alerted
+    assert killed.record_failure("acct-1", "network", "x", at(62)) is None
     book.flush()
-    assert HealthBook(path).get("a").last_ok == t0 + timedelta(minutes=3)
-    # failures are never held back
-    assert book.record_failure("a", "network", "x", t0 + timedelta(minutes=4)) is None
-    assert HealthBook(path).get("a").failures == 1
+    assert not book.journal.exists() and HealthBook(path).get("acct-1").alerted
+    raw = path.read_text()
+    assert "\n" not in raw and ": " not in raw  # compact machine JSON
+
+
+def test_retracted_failing_event_is_raised_again_and_recovery_not_announced(tmp_path):
+    book = HealthBook(tmp_path / "health.json", threshold=1)
+    event = book.record_failure("a", "network", "x", at(0))
+    assert event.kind == "failing"
+    book.retract(event)  # its alert could not be queued (full disk)
+    assert book.record_success("a", at(1), 3) is None  # no recovery for an unannounced failure
+    assert book.record_failure("a", "network", "x", at(2)).kind == "failing"
+    again = book.record_failure("a", "network", "y", at(3))
+    assert again is None
+    rec = book.record_success("a", at(4), 3)
+    assert rec.kind == "recovered"
+    book.retract(rec)
+    assert book.get("a").alerted  # still announced as failing: the recovery comes next time
+    assert book.record_success("a", at(5), 3).kind == "recovered"
+
+
+def test_flush_merges_accounts_written_by_another_process(tmp_path):
+    path = tmp_path / "health.json"
+    ours, theirs = HealthBook(path), HealthBook(path)
+    ours.record_success("a", at(0), 1)
+    theirs.record_success("b", at(0), 2)
+    theirs.flush()
+    ours.flush()
+    assert sorted(h.key for h in HealthBook(path).all()) == ["a", "b"]
+    ours.forget("b")
+    ours.flush()
+    assert [h.key for h in HealthBook(path).all()] == ["a"]
