@@ -104,11 +104,21 @@ def features(text: str, spans: tuple[tuple[int, int], ...] = ()) -> list[str]:
         if i:
             out.add(f"{words[i - 1]} {word}")
         if len(word) > 3 and not word.startswith("__"):
-            padded = f"<{word}>"
-            for n in (3, 4):
-                for j in range(len(padded) - n + 1):
-                    out.add("#" + padded[j:j + n])
+            out.update(_char_grams(word))
     return sorted(out)
+
+
+def _char_grams(word: str) -> tuple[str, ...]:
+    grams = _GRAM_CACHE.get(word)
+    if grams is None:
+        padded = f"<{word}>"
+        grams = tuple("#" + padded[j:j + n] for n in (3, 4) for j in range(len(padded) - n + 1))
+        if len(_GRAM_CACHE) < 100_000:  # memoises a pure function; never changes a result
+            _GRAM_CACHE[word] = grams
+    return grams
+
+
+_GRAM_CACHE: dict[str, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,8 @@ class StanceModel:
         tmp.replace(path)
 
     def decision(self, feats: list[str]) -> float:
-        known = [self.weights[f] for f in feats if f in self.weights]
+        weights = self.weights
+        known = [weights[f] for f in feats if f in weights]
         if not known:
             return self.intercept
         return self.intercept + sum(known) / math.sqrt(len(known))
