@@ -83,7 +83,8 @@ def _received(smtp: SmtpSink, gateway: Gateway) -> dict[str, Counter]:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_loses_nothing(tmp_path):
+def test_sigkill_at_random_moments_loses_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PANTAU_MIN_INTERVAL", "1s")  # a 2 s interval (below the 1 min floor of check)
     seed = int(os.environ.get("PANTAU_CRASH_SEED", "20241127"))
     rng = random.Random(seed)
     site = DemoSite(latency=0.03).start()
