@@ -20,6 +20,7 @@ from alerts.timeutil import parse_duration
 
 from . import __version__
 from .config import Config, check_config, load_config, parse_size
+from .first_scan import at_start_of_day
 from .models import Person
 from .pipeline import Services
 from .platforms import get_adapter
@@ -155,6 +156,8 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         browser=chromium,
         evidence=evidence,
         run_timeout=parse_duration(config.schedule.run_timeout),
+        first_scan_since=at_start_of_day(config.scan.first_scan_since) if config.scan.first_scan_since else None,
+        first_scan_pages=config.scan.first_scan_pages,
     )
     try:
         yield Runtime(config=config, services=services, people=people)

@@ -136,6 +136,9 @@ def once(as_json: bool = typer.Option(False, "--json", help="Cetak ringkasan seb
             f"Akun: {summary['accounts']} (berhasil {summary['fetched']}, gagal {summary['failed']}); "
             f"postingan baru {summary['new']}, diubah {summary['edited']}, dihapus {summary['deleted']}; "
             f"temuan {summary['findings']}; peringatan terkirim {summary['alerts_sent']}.")
+        if summary.get("older_not_alerted"):
+            typer.echo(f"Pindai pertama: {summary['older_not_alerted']} postingan lama (sebelum [scan] "
+                       "first_scan_since) disimpan tanpa peringatan.")
         for err in summary["errors"]:
             typer.echo(f"  GAGAL {err['account']}: {mask(err['error'])}")
     _exit_if_disk_full()

@@ -14,6 +14,7 @@ import glob
 import os
 import re
 import tomllib
+import datetime
 from datetime import time as dtime
 from pathlib import Path
 from typing import Annotated, Any
@@ -162,6 +163,14 @@ class HttpSettings(_Section):
         return value
 
 
+class ScanSettings(_Section):
+    #: a new account's first scan alerts on posts since this date (default: the
+    #: start of the earliest campaign period in the lexicon); older ones are stored only
+    first_scan_since: datetime.date | None = None
+    #: pages read back at most on a first scan (Telegram ?before=, Bluesky cursor)
+    first_scan_pages: int = Field(5, ge=1, le=50)
+
+
 class HealthSettings(_Section):
     #: consecutive failures before staff get one health alert
     failure_threshold: int = Field(3, ge=1, le=100)
@@ -261,6 +270,7 @@ class Config(_Section):
     detector: DetectorSettings = Field(default_factory=DetectorSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
+    scan: ScanSettings = Field(default_factory=ScanSettings)
     evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
     ocr: OcrSettings = Field(default_factory=OcrSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)

@@ -22,6 +22,7 @@ from alerts.outbox import Alert, Outbox
 from alerts.storage import is_disk_full
 from alerts.timeutil import deadline, iso, parse_iso, utc_now
 
+from . import first_scan
 from .diff import diff_posts
 from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
 from .fetch.page import fetch_account_page
@@ -56,6 +57,9 @@ class Services:
     evidence: Any = None  # scraper.evidence.EvidenceRecorder
     clock: Callable[[], datetime] = utc_now
     run_timeout: float = 300.0
+    #: a new account's first scan alerts from here on (None: the lexicon's earliest campaign start)
+    first_scan_since: datetime | None = None
+    first_scan_pages: int = first_scan.DEFAULT_PAGES
 
 
 @dataclass
@@ -67,6 +71,7 @@ class AccountResult:
     deleted: int = 0
     findings: int = 0
     alerts: int = 0
+    older: int = 0  # first scan: posts from before [scan] first_scan_since, stored without alerting
     error: str | None = None
     state: str = "ok"
 
@@ -279,16 +284,26 @@ async def _process(services: Services, person: Person, account: Account, result:
             raise LayoutChanged(reason or f"halaman tidak lagi menampilkan postingan (sebelumnya {listed_before}); "
                                 "kemungkinan tata letak berubah atau ada dinding login", url=page.final_url)
 
+    is_first = not memo.get("scanned", False)
+    since = None
+    if is_first:
+        since = services.first_scan_since or first_scan.default_since(services.detector.lexicon.elections)
+        posts, _ = await first_scan.read_back(
+            lambda url: _fetch(services, adapter, account, memo, url=url, conditional=False),
+            lambda older: read_posts(adapter, older, account), adapter, account, page, posts,
+            since=since, pages=services.first_scan_pages)
     changes = diff_posts(stored, posts, now)
-    first_scan = not memo.get("scanned", False)
     candidates = [(p, "new") for p in changes.new] + [(p, "edited") for p, _ in changes.edited]
+    if is_first:
+        result.older = sum(1 for p, _ in candidates if first_scan.is_older(p, since))
+        candidates = [(p, c) for p, c in candidates if not first_scan.is_older(p, since)]
 
     findings: list[dict[str, Any]] = []
     for post, change in candidates:
         detection = services.detector.detect(post.text, post.published)
         if severity_at_least(detection.severity, RECORD_FROM):
             findings.append(build_finding(person, account, post, detection, now=now, change=change,
-                                          first_scan=first_scan))
+                                          first_scan=is_first))
 
     known = services.findings.ids() if findings else set()
     fresh = [f for f in findings if f["id"] not in known]
@@ -321,8 +336,10 @@ async def _process(services: Services, person: Person, account: Account, result:
     result.findings = len(fresh)
     _succeeded(services, person, account, len(posts))
     if changes.new or changes.edited or changes.deleted or fresh:
-        log.info("account %s (%s): %d new, %d edited, %d deleted, %d findings", account.url, person.name,
-                 result.new, result.edited, result.deleted, result.findings)
+        log.info("account %s (%s): %d new, %d edited, %d deleted, %d findings%s", account.url, person.name,
+                 result.new, result.edited, result.deleted, result.findings,
+                 f"; first scan: {result.older} posts from before {iso(since)} stored without alerting"
+                 if result.older else "")
 
 
 def _unchanged(memo: dict[str, Any], digest: str, now: datetime) -> bool:
@@ -367,6 +384,7 @@ class CycleResult:
             "edited": sum(r.edited for r in self.results),
             "deleted": sum(r.deleted for r in self.results),
             "findings": sum(r.findings for r in self.results),
+            "older_not_alerted": sum(r.older for r in self.results),
             "alerts_sent": self.alerts_sent,
             "errors": [r.to_error() for r in failed],
         }

@@ -127,6 +127,11 @@ class Adapter(ABC):
         """Browser fetches: a CSS selector to wait for before reading the DOM."""
         return None
 
+    def older_page_url(self, page: Page, posts: list[Post], account: Account) -> str | None:
+        """The URL of the page of posts older than ``page`` (a new account's first
+        scan reads back to ``[scan] first_scan_since``), or None: no paging."""
+        return None
+
     def capture_responses(self, account: Account) -> tuple[str, ...]:
         """Browser fetches: URL substrings of JSON responses the page itself
         loads that the adapter wants to read (e.g. X's ``/UserTweets``)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..errors import LayoutChanged, LoginWall, NotFound
 from ..models import Account, Post
@@ -64,6 +64,20 @@ class BlueskyAdapter(Adapter):
             api = PUBLIC_API if host.endswith("bsky.app") else origin(account.url)
         actor = quote(_actor(account.url) or "", safe=":")
         return f"{api.rstrip('/')}/xrpc/app.bsky.feed.getAuthorFeed?actor={actor}&limit=30"
+
+    def older_page_url(self, page: Page, posts: list[Post], account: Account) -> str | None:
+        """getAuthorFeed's ``cursor``: the same request with ``&cursor=<cursor>``."""
+        if looks_like_xml(page.body.lstrip("\ufeff \t\r\n")):
+            return None  # the RSS feed has no paging
+        try:
+            cursor = json.loads(page.body).get("cursor")
+        except (ValueError, AttributeError, RecursionError):
+            return None
+        if not isinstance(cursor, str) or not cursor:
+            return None
+        parts = urlsplit(page.url)
+        query = "&".join(q for q in parts.query.split("&") if q and not q.startswith("cursor="))
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, f"{query}&cursor={quote(cursor, safe='')}", ""))
 
     def request_headers(self, account: Account) -> dict[str, str]:
         if urlsplit(account.url).path.rstrip("/").endswith("/rss"):

@@ -61,6 +61,20 @@ class TelegramAdapter(Adapter):
         data_post = post.extra.get("data_post")
         return f'div.tgme_widget_message[data-post="{data_post}"]' if data_post else None
 
+    def older_page_url(self, page: Page, posts: list[Post], account: Account) -> str | None:
+        """``/s/<name>?before=<oldest id>``: the page's own ``link[rel=prev]``, kept on the same host."""
+        older = next((p.extra.get("older_page") for p in posts if p.extra.get("older_page")), None)
+        if not older:
+            ids = [int(p.post_id) for p in posts if p.post_id.isdigit()]
+            name = channel_name(account.url)
+            if not ids or name is None:
+                return None
+            older = f"{origin(page.final_url or page.url)}/s/{name}?before={min(ids)}"
+        base = page.final_url or page.url
+        if urlsplit(older).netloc != urlsplit(base).netloc or channel_name(older) != channel_name(account.url):
+            return None  # never follow paging off the channel's own host
+        return older
+
     def parse(self, page: Page, account: Account) -> list[Post]:
         check_status(page)
         soup = BeautifulSoup(page.body, "lxml")
