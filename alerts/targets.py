@@ -26,7 +26,7 @@ HONORIFICS = frozenset({"pak", "bapak", "bpk", "pk", "bu", "ibu", "mas", "mbak",
 _HANDLE = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{2,30})")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+|\b[a-z0-9-]+\.(?:com|id|co|net|org|ly)/\S*", re.I)
 _UNKNOWN_PAIR = re.compile(
-    r"\b(pilih|coblos|dukung|menangkan|bersama|paslon|pasangan)\s+(?:(?:pak|bu|ibu|bapak|mas|mbak|cak|gus)\s+)?"
+    r"\b(pilih|coblos|dukung|menangkan|paslon|pasangan)\s+(?:(?:pak|bu|ibu|bapak|mas|mbak|cak|gus)\s+)?"
     r"([A-Z][a-z]{2,})\s*(?:-|–|&|dan)\s*(?:(?:pak|bu|ibu|mas|cak|gus)\s+)?([A-Z][a-z]{2,})")
 _UNKNOWN_CUE = re.compile(
     r"\b(cagub|cawagub|cabup|cawabup|cawalkot|calon wali ?kota|calon bupati|calon gubernur|paslon)\s+"

@@ -126,6 +126,9 @@ def test_candidates_outside_the_lexicon_surface_at_lower_severity(detector: Dete
     unknown = by_category(result, "unknown")
     assert unknown and "tidak ada di leksikon" in unknown[0].reason
     assert result.severity != "high"
+    for text in ("Rapat koordinasi bersama Hendrik dan Sutrisno di aula kantor",
+                 "Selamat ulang tahun Hendrik-Sutrisno, sahabatku"):
+        assert not by_category(detector.detect(text), "unknown"), text
 
 
 # -- stance and news style ---------------------------------------------------------------
