@@ -18,7 +18,7 @@ The public training data is NOT in the repository. Put these files in --data-dir
 Any missing file is skipped with a note. --extra adds staff decisions: JSON lines with
 `text` and `label` ("violation"/"confirmed"/true = takes a side, "clean"/"dismissed"/false
 = does not). Those rows are weighted 3x so local decisions count. The seed is fixed (0):
-the same data gives the same model file byte for byte.
+the same data gives the same weights (the file differs only in meta.trained, the date).
 """
 from __future__ import annotations
 
