@@ -106,3 +106,23 @@ def test_text_only_override_still_escapes_html(tmp_path):
     m = Renderer(tmp_path).render("test", "low", {"channel": "<img src=x>"}, "long")
     assert "<img src=x>" not in m.html and "&lt;img src=x&gt;" in m.html
     assert "<br>" in m.html
+
+
+def test_health_and_digest_emails_are_html_escaped_and_short_ids():
+    from alerts.render import SAMPLES
+
+    person = {"name": "<script>x</script>Budi", "nip": "198501012010011001", "unit": "Dinas <i>P</i>"}
+    health = dict(SAMPLES[1][2], person=person, reason="<img src=http://127.0.0.1:9/p>",
+                  account_url="javascript:alert(1)")
+    m = Renderer().render("health", "high", health, "long")
+    assert "<script>" not in m.html and "&lt;script&gt;x&lt;/script&gt;Budi" in m.html
+    assert "<img src=http" not in m.html and 'href="javascript' not in m.html
+    assert "Pemantauan akun terganggu" in m.html
+    digest = dict(SAMPLES[3][2], findings=[{"finding_id": "0123456789abcdef", "person": person,
+                                           "platform": "facebook", "post_url": "data:text/html,x",
+                                           "severity": "high", "terms": ["<b>coblos</b>"],
+                                           "first_seen": "2026-11-24T02:00:00+00:00",
+                                           "deadline": "2026-12-01T02:00:00+00:00"}])
+    d = Renderer().render("digest", "low", digest, "long")
+    assert "ID temuan: 01234567" in d.html and "&lt;b&gt;coblos&lt;/b&gt;" in d.html
+    assert 'href="data:' not in d.html and "<b>batas 1 Desember 2026 10.00 WITA</b>" in d.html
