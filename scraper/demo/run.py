@@ -200,7 +200,7 @@ accounts = [{account_entry_toml(site_url, *p["account"])}]
 dir = "data"
 
 [watchlists]
-paths = ["watchlists/*.toml"]
+paths = ["watchlists/*.toml", "watchlists/*.csv", "watchlists/*.xlsx"]
 
 [lexicon]
 paths = ["{lexicon}/*.toml"]

@@ -57,11 +57,22 @@ def findings_page(request: Request) -> Response:
                         choices=views.choices(findings, console.elections))
 
 
+def _detail(details: dict) -> str:
+    """A short note for a log entry: the reviewer's note, else what was viewed or produced."""
+    if details.get("note"):
+        return str(details["note"])
+    if details.get("artefact"):
+        return f"berkas {details['artefact']}"
+    if details.get("format"):
+        return f"format {details['format']}"
+    return ""
+
+
 def _history(console: Console, fid: str) -> tuple[list[dict], list[dict]]:
     def show(entries):
         return [{"seq": e.get("seq"), "time": e.get("time"), "actor": e.get("actor"),
                  "action": ACTIONS.get(e.get("action"), e.get("action")),
-                 "note": (e.get("details") or {}).get("note") or ""} for e in entries]
+                 "note": _detail(e.get("details") or {})} for e in entries]
     return show(console.stores.custody.entries(fid)), show(console.stores.audit.entries(fid))
 
 
