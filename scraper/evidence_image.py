@@ -43,6 +43,10 @@ from alerts.timeutil import fmt_wita, iso
 #: CSS width of the rendered post (a phone column); pixels are twice that
 WIDTH = 600
 SCALE = 2
+#: a post longer than this is cut in the card (the full text is in post.* and metadata.json)
+CARD_TEXT_MAX = 3000
+#: an element taller than this (CSS px) is not one post: the card is shown instead
+MAX_ELEMENT_HEIGHT = 4000
 STAMP_KEY = "pantau:stamp"
 FOOTER_BG = (31, 42, 54)  # #1f2a36: the stamped footer band (pixel checks read it back)
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
@@ -131,6 +135,8 @@ def card_html(*, platform: str, author: str, account_url: str, published: dateti
               media: list[str], stamp: Stamp) -> str:
     """A clean post card (everything from the post escaped) with the stamped footer."""
     when = fmt_wita(published) if published else "waktu unggah tidak diketahui"
+    if len(text) > CARD_TEXT_MAX:
+        text = text[:CARD_TEXT_MAX].rstrip() + f"… (dipotong; teks lengkap {len(text)} karakter ada di berkas bukti)"
     initial = escape((author or "?").strip()[:1].upper() or "?")
     media_rows = "".join(
         f'<div style="margin-top:6px;padding:8px 10px;border:1px dashed #b8c2cc;border-radius:6px;'
@@ -181,8 +187,8 @@ async def element_png(browser: Any, html: str, selector: str) -> bytes | None:
         if element is None:
             return None
         box = await element.bounding_box()
-        if not box or box["width"] < 200 or box["height"] < 60:
-            return None  # an unstyled strip is no evidence: the card shows the post instead
+        if not box or box["width"] < 200 or box["height"] < 60 or box["height"] > MAX_ELEMENT_HEIGHT:
+            return None  # an unstyled strip (or a whole page) is no post: the card shows it instead
         return await element.screenshot(type="png")
 
 

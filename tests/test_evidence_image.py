@@ -167,3 +167,14 @@ def test_feed_post_card_size_footer_stamp_and_manifest(tmp_path, chromium):
     assert _has_colour(image, (255, 255, 255), (top, image.height))
     # above the footer: the white card with dark text
     assert image.getpixel((3, 3)) == (255, 255, 255)
+
+
+def test_very_long_post_gives_a_bounded_image(tmp_path, chromium):
+    account = Account("telegram", "https://t.me/kanal_uji")
+    post = Post("telegram", account.url, "9", "https://t.me/kanal_uji/9", NOW, "ayo coblos nomor 2 " * 3000,
+                raw="<div>x</div>")
+    page = Page(account.url, account.url, 200, "<html><body><div>x</div></body></html>", NOW,
+                content_type="text/html")
+    result = _capture(tmp_path, page, post, account, _person(account))
+    image = Image.open(result["screenshot"])
+    assert image.width == WIDTH * SCALE and image.height < 6000, image.size
