@@ -142,6 +142,14 @@ class Browser:
                 finally:
                     self._pw = None
 
+    def context_options(self) -> dict[str, Any]:
+        """What every context gets, for fetches and for ``pantau login`` alike (the
+        saved session then belongs to the same locale, time zone and user agent)."""
+        options: dict[str, Any] = {"locale": "id-ID", "timezone_id": "Asia/Makassar"}
+        if self.user_agent:
+            options["user_agent"] = self.user_agent
+        return options
+
     def session_path(self, platform: str) -> Path | None:
         if self.sessions_dir is None:
             return None
@@ -150,9 +158,7 @@ class Browser:
     @asynccontextmanager
     async def context(self, *, session_platform: str | None = None, **options: Any) -> AsyncIterator[Any]:
         """A fresh browser context, always closed afterwards."""
-        kwargs: dict[str, Any] = {"locale": "id-ID", "timezone_id": "Asia/Makassar"}
-        if self.user_agent:
-            kwargs["user_agent"] = self.user_agent
+        kwargs = self.context_options()
         if session_platform:
             state = self.session_path(session_platform)
             if state is None or not state.is_file():
@@ -319,7 +325,7 @@ class Browser:
             browser = await pw.chromium.launch(executable_path=find_chromium(self._configured),
                                                headless=False, args=self.args)
             try:
-                ctx = await browser.new_context(locale="id-ID", timezone_id="Asia/Makassar")
+                ctx = await browser.new_context(**self.context_options())
                 page = await ctx.new_page()
                 await page.goto(url)
                 # The staff member logs in, then closes the window.
