@@ -164,3 +164,21 @@ def test_admin_replaces_a_watchlist_only_when_it_is_valid(env, live, browser, tm
         shot(page, "status", tmp_path)
     finally:
         context.close()
+
+
+def test_a_tampered_evidence_image_is_refused_and_flagged(env, live):
+    """Last in the module: it alters evidence on purpose."""
+    import httpx
+
+    from web_harness import login as form_login
+
+    fid = next(f["id"] for f in env.store.all() if (f.get("evidence") or {}).get("artefacts", {}).get("screenshot.png"))
+    path = env.config.storage_dir / "evidence" / fid / "screenshot.png"
+    with httpx.Client(base_url=live.url, timeout=60) as c:
+        form_login(c, REVIEWER, REVIEWER_PW)
+        assert c.get(f"/temuan/{fid}/gambar").headers["content-type"] == "image/png"
+        path.write_bytes(path.read_bytes() + b"x")
+        r = c.get(f"/temuan/{fid}/gambar")
+        assert r.status_code == 409 and "TIDAK UTUH" in r.text
+        page = c.get(f"/temuan/{fid}").text
+        assert "Bukti TIDAK UTUH" in page and "screenshot.png" in page
