@@ -68,9 +68,9 @@ def findings_show(
 
 
 def _decide(action: str, finding_id: str, by: str, note: str, force: bool) -> None:
-    cli = _cli()
-    reviewer = _reviewer(cli.get_config())
-    updated = getattr(reviewer, action)(finding_id, by=by, note=note, force=force)
+    from .app import decide, open_stores
+
+    updated = decide(open_stores(_cli().get_config()), finding_id, action, by=by, note=note, force=force)
     word = {"confirm": "DIKONFIRMASI", "dismiss": "DITOLAK"}[action]
     typer.echo(f"Temuan {updated['id']} {word} oleh {updated['reviewed_by']}"
                + (f" (catatan: {note})" if note else "") + ".")

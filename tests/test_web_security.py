@@ -229,3 +229,16 @@ def test_report_of_an_unconfirmed_finding_is_only_a_marked_draft(env, live):
         r = c.get(f"/temuan/{fid}/laporan.html?draf=1")
         assert r.status_code == 200 and "DRAF" in r.headers["content-disposition"]
         assert c.get(f"/temuan/{fid}/laporan.exe?draf=1").status_code == 404
+
+
+def test_login_never_redirects_off_site(env, live):
+    import re
+
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
+        with client(live) as c:
+            page = c.get("/masuk", params={"lanjut": target})
+            token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            r = c.post("/masuk", data={"name": ADMIN, "password": ADMIN_PW, "csrf": token, "lanjut": target})
+            assert r.status_code == 303 and r.headers["location"] == "/temuan", target
+    with client(live) as c:
+        assert c.get("/temuan/x", follow_redirects=False).headers["location"] == "/masuk?lanjut=%2Ftemuan%2Fx"

@@ -84,3 +84,25 @@ def test_roles_are_permission_sets():
     assert admin.can("watchlists.manage") and admin.can("users.manage")
     admin.disabled = True
     assert not admin.can("findings.view")
+
+
+def test_login_limiter_window_and_memory_bound():
+    from scraper.web.auth import LoginLimiter
+
+    now = [0.0]
+    limiter = LoginLimiter(per_user=2, per_address=3, window=60, clock=lambda: now[0], sweep_at=5)
+    limiter.failed("ani", "10.0.0.1")
+    assert not limiter.blocked("ani", "10.0.0.1")
+    limiter.failed("ANI", "10.0.0.2")
+    assert limiter.blocked("ani", "10.0.0.9")  # per user, whatever the address
+    assert not limiter.blocked("budi", "10.0.0.1")
+    limiter.failed("budi", "10.0.0.1")
+    limiter.failed("cici", "10.0.0.1")
+    assert limiter.blocked("dedi", "10.0.0.1")  # per address, whatever the name
+    now[0] = 61.0
+    assert not limiter.blocked("ani", "10.0.0.1")  # the window has passed
+    for i in range(20):
+        limiter.failed(f"tamu{i}", f"10.1.0.{i}")
+    assert len(limiter._fails) <= 2 * 20 + 5  # expired entries were swept
+    limiter.succeeded("tamu3")
+    assert not limiter.blocked("tamu3", "10.9.9.9")

@@ -143,8 +143,14 @@ class LoginLimiter:
         return (self._count("u:" + name.lower()) >= self.per_user
                 or self._count("a:" + address) >= self.per_address)
 
+    #: distinct names/addresses remembered before expired ones are swept (bounds memory)
+    sweep_at: int = 10_000
+
     def failed(self, name: str, address: str) -> None:
         now = self.clock()
+        if len(self._fails) >= self.sweep_at:
+            for key in [k for k in self._fails if not self._count(k)]:
+                del self._fails[key]
         self._fails["u:" + name.lower()].append(now)
         self._fails["a:" + address].append(now)
 
