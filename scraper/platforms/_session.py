@@ -107,8 +107,8 @@ class Doc:
         every outermost ``{...}`` literal that parses as JSON."""
         decoder = json.JSONDecoder()
         for tag in self.soup.find_all("script"):
-            if tag.get("src"):
-                continue
+            if tag.get("src") or tag.get("type") == "application/json":
+                continue  # external, or already whole JSON (script_json reads those)
             content = tag.string if tag.string is not None else tag.get_text()
             if not content or needle not in content:
                 continue

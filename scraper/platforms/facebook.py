@@ -196,7 +196,7 @@ class FacebookAdapter(Adapter):
         stories: dict[str, dict[str, Any]] = {}
         blobs = [blob for _, blob in doc.script_json()]
         # older pages (2023) ship the Relay data in plain inline scripts: requireLazy(..., handle({...}))
-        blobs += [blob for tag, blob in doc.inline_json('"Story"') if tag.get("type") != "application/json"]
+        blobs += [blob for _, blob in doc.inline_json('"Story"')]
         for blob in blobs:
             for node in _stories(blob):
                 post_id = str(node["post_id"])
