@@ -187,3 +187,14 @@ def test_parse_command_never_prints_a_traceback(tmp_path):
 def test_health_problem_is_the_verdict_type():
     with pytest.raises(HealthProblem):
         read_posts(get_adapter("x"), Page(URLS["x"], URLS["x"], 200, "[" * 100000, utc_now()), Account("x", URLS["x"]))
+
+
+def test_bad_time_in_the_x_page_keeps_the_post():
+    html = (FIXTURES / "x" / "profile_posts.html").read_text(encoding="utf-8")
+    bad = html.replace('datetime="2024-11-15T01:20:00.000Z"', 'datetime="2024-13-45T99:99:99Z"', 1)
+    assert bad != html
+    url = "https://x.com/rahmat_ppu"
+    good = read_posts(get_adapter("x"), Page(url, url, 200, html, utc_now()), Account("x", url))
+    posts = read_posts(get_adapter("x"), Page(url, url, 200, bad, utc_now()), Account("x", url))
+    assert [p.post_id for p in posts] == [p.post_id for p in good]
+    assert sum(p.published is None for p in posts) == 1 + sum(p.published is None for p in good)

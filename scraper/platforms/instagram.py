@@ -26,7 +26,7 @@ from ..models import Account, Post
 from . import register
 from ._session import (Doc, Marker, clean_text, detect, dig, dumps, first_path_segment, fold,
                        from_timestamp, origin, walk_json)
-from .base import Adapter, FetchMode, Page
+from .base import Adapter, FetchMode, Page, build_posts
 
 APP_ID = "936619743392459"
 _RESERVED = {"", "p", "reel", "reels", "explore", "accounts", "stories", "direct", "api", "tv"}
@@ -164,9 +164,10 @@ class InstagramAdapter(Adapter):
         media = user.get("edge_owner_to_timeline_media")
         if not isinstance(media, dict):
             raise LayoutChanged("data.user tanpa edge_owner_to_timeline_media", url=url)
-        count = int(media.get("count") or 0)
-        posts = [self._graph_post(edge["node"], base, account)
-                 for edge in media.get("edges") or [] if isinstance(edge, dict) and edge.get("node")]
+        count = media.get("count") if isinstance(media.get("count"), int) else 0
+        edges = media.get("edges") if isinstance(media.get("edges"), list) else []
+        posts = build_posts((e["node"] for e in edges if isinstance(e, dict) and isinstance(e.get("node"), dict)),
+                            lambda node: self._graph_post(node, base, account), url=url)
         if posts or count == 0:
             return posts
         if user.get("is_private"):

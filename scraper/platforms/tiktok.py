@@ -27,7 +27,7 @@ from ..models import Account, Post
 from . import register
 from ._session import (Doc, Marker, abs_url, clean_text, detect, dig, dumps, element_text,
                        first_path_segment, from_timestamp, origin, walk_json)
-from .base import Adapter, FetchMode, Page
+from .base import Adapter, FetchMode, Page, build_posts
 
 _ITEM_HREF = re.compile(r"/@([^/?#]+)/(video|photo)/(\d+)")
 _GONE = {10202: "akun TikTok tidak ada", 10221: "akun TikTok diblokir/dihapus",
@@ -105,10 +105,9 @@ class TikTokAdapter(Adapter):
         base = origin(account.url)
 
         posts: dict[str, Post] = {}
-        for item in self._json_items(data):
-            post = self._from_item(item, username, base, account)
-            if post is not None:
-                posts.setdefault(post.post_id, post)
+        for post in build_posts(self._json_items(data), lambda i: self._from_item(i, username, base, account),
+                                url=doc.final_url):
+            posts.setdefault(post.post_id, post)
         ordered: list[Post] = []
         for post in self._from_grid(doc, account):
             # the grid gives the page order; the JSON item, if any, has more detail

@@ -16,13 +16,11 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from alerts.timeutil import parse_iso
-
 from ..errors import Blocked, Checkpoint, LayoutChanged, LoginWall, NotFound
 from ..models import Account, Post
 from . import register
 from ._session import Doc, Marker, abs_url, detect, dumps, element_text, first_path_segment, fold, loads
-from .base import Adapter, FetchMode, Page
+from .base import Adapter, FetchMode, Page, parse_time
 from .x_graphql import TIMELINE_OPS, USER_OPS, Tweet, timeline_instructions, timeline_tweets, user_of
 
 _RESERVED = {"", "i", "home", "search", "explore", "intent", "share", "settings", "messages",
@@ -163,7 +161,7 @@ class XAdapter(Adapter):
             time_el = link.find("time")
             published = None
             if time_el is not None and time_el.get("datetime"):
-                published = parse_iso(time_el["datetime"])
+                published = parse_time(time_el["datetime"])  # None for a malformed time, never a failure
             text = element_text(art.select_one('div[data-testid="tweetText"]'), pre_wrap=True)
             media = []
             for img in art.select('div[data-testid="tweetPhoto"] img[src]'):
