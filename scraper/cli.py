@@ -363,7 +363,9 @@ def parse(
 
     try:
         result = parse_file(platform, file, url=url, options=_json_options(options))
-    except (KeyError, FileNotFoundError, ValueError) as exc:
+    except OSError as exc:  # missing, a folder, unreadable
+        raise fail(f"{file}: berkas tidak bisa dibaca ({exc.strerror or exc})")
+    except (KeyError, ValueError) as exc:
         raise fail(f"{file}: {exc.args[0] if exc.args else exc}")
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1) if as_json else format_result(result))
     raise typer.Exit(result.exit_code)

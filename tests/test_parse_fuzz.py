@@ -198,3 +198,10 @@ def test_bad_time_in_the_x_page_keeps_the_post():
     posts = read_posts(get_adapter("x"), Page(url, url, 200, bad, utc_now()), Account("x", url))
     assert [p.post_id for p in posts] == [p.post_id for p in good]
     assert sum(p.published is None for p in posts) == 1 + sum(p.published is None for p in good)
+
+
+def test_parse_command_on_a_folder_is_a_one_line_error(tmp_path):
+    result = CliRunner().invoke(app, ["parse", "--platform", "x", str(tmp_path)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "berkas tidak bisa dibaca" in result.output
+    assert not isinstance(result.exception, OSError)
