@@ -545,7 +545,7 @@ cli_review.register(app, findings_app)
 
 from . import cli_web  # noqa: E402  (pantau web, pantau users)
 
-cli_web.register(app)
+cli_web.register(app, sys.modules[__name__])
 
 
 def main(args: list[str] | None = None) -> None:  # console script

@@ -13,7 +13,12 @@ import typer
 users_app = typer.Typer(no_args_is_help=True, help="Pengguna konsol web: tambah, ganti sandi, nonaktifkan, token.")
 
 
+_CLI = None  # the CLI module that registered these commands (scraper.cli, or __main__ under python -m)
+
+
 def _cli():
+    if _CLI is not None:
+        return _CLI
     from . import cli
 
     return cli
@@ -125,7 +130,10 @@ def web(
     serve(config, host, port)
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, cli_module) -> None:
+    """Add ``web`` and ``users`` to the CLI; ``cli_module`` holds its options and helpers."""
+    global _CLI
+    _CLI = cli_module
     app.add_typer(users_app, name="users")
     app.command("web")(web)
 

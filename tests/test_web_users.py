@@ -106,3 +106,36 @@ def test_login_limiter_window_and_memory_bound():
     assert len(limiter._fails) <= 2 * 20 + 5  # expired entries were swept
     limiter.succeeded("tamu3")
     assert not limiter.blocked("tamu3", "10.9.9.9")
+
+
+def test_pantau_web_serves_on_the_given_port_and_warns_without_users(config_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from web_harness import REPO_ROOT, free_port
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "scraper.cli", "--config", str(config_path), "web",
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/masuk", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, "pantau web did not start"
+                time.sleep(0.2)
+        assert r.status_code == 200 and "Masuk ke konsol Pantau" in r.text
+        assert httpx.get(f"http://127.0.0.1:{port}/api/findings").status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    assert "belum ada pengguna" in out and f"127.0.0.1:{port}" in out
+    assert oct(os.stat(config_path.parent / "data" / "web-secret.key").st_mode & 0o777) == "0o600"

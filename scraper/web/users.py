@@ -110,8 +110,14 @@ class UserStore:
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
-        # verifying an unknown name still costs one hash, so timing does not tell names apart
-        self._dummy = self.hasher.hash(secrets.token_hex(16))
+        self._dummy_hash = ""
+
+    @property
+    def _dummy(self) -> str:
+        """A hash to verify against for unknown names, so timing does not tell names apart."""
+        if not self._dummy_hash:
+            self._dummy_hash = self.hasher.hash(secrets.token_hex(16))
+        return self._dummy_hash
 
     # -- reading -------------------------------------------------------------
     def _read(self) -> dict[str, User]:
