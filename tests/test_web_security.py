@@ -181,6 +181,10 @@ def test_api_with_a_token_from_the_cli(env, live):
         items = c.get("/api/findings", headers=auth).json()
         assert {"id", "person", "nip", "severity", "status", "deadline", "post_deleted_at"} <= set(items[0])
         fid = next(i["id"] for i in items if i["status"] == "new")
+        new = c.get("/api/findings", params={"status": "baru"}, headers=auth).json()
+        assert new and {i["status"] for i in new} == {"new"}
+        assert len(new) == len(c.get("/api/findings?status=new", headers=auth).json()) == sum(
+            i["status"] == "new" for i in items)
         assert c.get(f"/api/findings/{fid}", headers=auth).json()["id"] == fid
         assert c.post(f"/api/findings/{fid}/decision", headers=auth, json={"decision": "maybe"}).status_code == 400
         r = c.post(f"/api/findings/{fid}/decision", headers=auth, json={"decision": "confirmed", "note": "via API"})

@@ -24,6 +24,10 @@ from .app import Console, guard
 from .pages import find
 
 
+#: ``?status=`` also takes the Indonesian words staff use (as ``findings list --status`` does)
+STATUS_WORDS = {"baru": "new", "dikonfirmasi": "confirmed", "ditolak": "dismissed"}
+
+
 def _summary(finding: dict) -> dict:
     from ..cli import finding_summary
 
@@ -39,6 +43,7 @@ def findings(request: Request) -> Response:
     console = _console(request)
     items = console.stores.findings.all()
     status = request.query_params.get("status")
+    status = STATUS_WORDS.get(status, status) if status else None
     return JSONResponse([_summary(f) for f in items if not status or f.get("status") == status])
 
 
