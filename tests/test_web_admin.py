@@ -136,3 +136,34 @@ def test_logout_ends_the_session_for_good(env, live):
         assert r.status_code == 303
     with httpx.Client(base_url=live.url, timeout=60, cookies={"pantau_sesi": old}) as replay:
         assert replay.get("/temuan", follow_redirects=False).status_code == 303  # a copied cookie is dead too
+
+
+def test_console_decisions_and_daemon_writes_lose_nothing(env, live):
+    """The daemon keeps adding findings (under the store's file lock) while staff decide in the console."""
+    import threading
+
+    from scraper.store import FindingStore, storage_layout
+
+    template = env.store.all()[0]
+    undecided = [f["id"] for f in env.store.all() if f["status"] == "new"]
+    daemon_store = FindingStore(storage_layout(env.config.storage_dir)["findings"])
+    added = [f"{i:016x}" for i in range(40)]
+
+    def daemon() -> None:
+        for fid in added:
+            daemon_store.add_new([{**template, "id": fid, "status": "new", "review": []}])
+
+    from scraper.web.app import users_path
+    from scraper.web.users import UserStore
+
+    _user, token = UserStore(users_path(env.config)).new_token(REVIEWER)
+    writer = threading.Thread(target=daemon)
+    writer.start()
+    with httpx.Client(base_url=live.url, timeout=60, headers={"authorization": f"Bearer {token}"}) as c:
+        for fid in undecided + added[:10]:
+            r = c.post(f"/api/findings/{fid}/decision", json={"decision": "dismissed", "note": "uji bersamaan"})
+            assert r.status_code in (200, 404), r.text  # 404: the daemon has not written it yet
+    writer.join()
+    stored = {f["id"]: f for f in env.store.all()}
+    assert set(added) <= set(stored)
+    assert all(stored[fid]["status"] == "dismissed" for fid in undecided)
