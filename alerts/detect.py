@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
+import string
 from dataclasses import dataclass
 
 import ahocorasick
@@ -123,13 +124,16 @@ class Detector:
         for key, terms in grouped.items():
             self._automaton.add_word(key, (len(key), tuple(terms)))
         self._automaton.make_automaton()
-        self._stemmer = StemmerFactory().create_stemmer()
+        factory = StemmerFactory()
+        self._stemmer = factory.create_stemmer()
         self._call_terms = {root: Term(root, root, "call") for root in lexicon.call_roots}
-        self._stem_cache: dict[str, str] = {}
-        self._targets = TargetFinder(lexicon, frozenset(StemmerFactory().get_words_from_file()))
+        self._root_cache: dict[str, str | None] = {}
+        self._targets = TargetFinder(lexicon, frozenset(factory.get_words_from_file()))
         fragments = set(lexicon.call_roots)
         fragments |= {r[1:] for r in lexicon.call_roots if r[:1] in "ptks" and len(r) > 4}
-        self._fragments = tuple(sorted(fragments))
+        # "contains one of the fragments" as one regular expression instead of a loop per word
+        self._fragments = re.compile("|".join(re.escape(f) for f in sorted(fragments, key=lambda f: (-len(f), f)))
+                                     or "(?!)")
         self._max_number = max([c.number for e in lexicon.elections for c in e.candidates]
                                + [p.number or 0 for p in lexicon.parties] + [1])
         log.debug("detector ready: %d automaton keys", len(grouped))
@@ -148,9 +152,7 @@ class Detector:
         hits = self._promote_first_names(hits, norm)
         cues = [h for h in hits if h.kind in STANCE_CUES]
         hits = [h for h in hits if h.kind not in STANCE_CUES]
-        letters = [c for c in text if c.isalpha()]
-        mostly_caps = len(letters) >= 12 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
-        score, hits, elections = self._scorer.score(hits, len(norm.tokens), mostly_caps, when)
+        score, hits, elections = self._scorer.score(hits, len(norm.tokens), mostly_caps(text), when)
         decision = self._decide(text, norm, hits, cues, score)
         matches = [self._to_match(h) for h in hits + cues] + foreign
         matches.sort(key=lambda m: (m.start, m.end))
@@ -204,12 +206,12 @@ class Detector:
     def _term_hits(self, norm: NormalizedText) -> list[Hit]:
         hits = []
         padded = f" {norm.text} "
+        tokens, token_index = norm.tokens, norm.token_index
         for end, (length, terms) in self._automaton.iter(padded):
-            first = end - length + 1  # start of the term in norm.text
-            last = end - 2
-            t0, t1 = norm.token_index(first), norm.token_index(last)
-            start, stop = norm.original_span(t0, t1)
-            upper = all(norm.tokens[i].upper for i in range(t0, t1 + 1))
+            t0 = token_index(end - length + 1)  # the term's first and last character in norm.text
+            t1 = token_index(end - 2)
+            start, stop = tokens[t0].start, tokens[t1].end
+            upper = tokens[t0].upper if t0 == t1 else all(tokens[i].upper for i in range(t0, t1 + 1))
             for term in terms:
                 hits.append(hit_from_term(term, t0, t1, start, stop, upper))
         return hits
@@ -273,30 +275,35 @@ class Detector:
             hits.append(Hit(kind, term, start_tok, i, start, end, number=value))
         return hits
 
-    def _stem(self, word: str) -> str:
-        # the cache only memoises a pure function; it never changes a result
-        stem = self._stem_cache.get(word)
-        if stem is None:
-            stem = self._stemmer.stem(word)
-            if len(self._stem_cache) < 50_000:
-                self._stem_cache[word] = stem
-        return stem
+    def _call_root(self, word: str) -> str | None:
+        """The campaign-verb root an inflected word stems to ("mencoblos" -> "coblos"), or None.
+
+        A pure function of the word (for this lexicon), so it is remembered (bounded cache):
+        stemming is the slowest step and the same words come back in every post."""
+        try:
+            return self._root_cache[word]
+        except KeyError:
+            pass
+        root = None
+        if len(word) >= 5 and word.isalpha() and word not in self.lexicon.call_roots and self._fragments.search(word):
+            bare = word.removesuffix("nya").removesuffix("ku").removesuffix("mu")
+            noun = bare.endswith("an") and not bare.endswith("kan") or bare.startswith(_NOUN_PREFIXES) and bare.endswith("an")
+            if not noun:  # nouns (pencoblosan, pilihan, kemenangan) are not calls
+                stem = self._stemmer.stem(word)
+                root = stem if stem in self._call_terms else None
+        if len(self._root_cache) < 50_000:
+            self._root_cache[word] = root
+        return root
 
     def _verb_hits(self, norm: NormalizedText, hits: list[Hit]) -> list[Hit]:
         covered = {i for h in hits if h.kind in ("call", "call_phrase", "support", "campaign", "neutral")
                    for i in range(h.t0, h.t1 + 1)}
         out = []
         for i, tok in enumerate(norm.tokens):
-            word = tok.norm
-            if i in covered or len(word) < 5 or not word.isalpha() or word in self.lexicon.call_roots:
+            if i in covered:
                 continue
-            if not any(f in word for f in self._fragments):
-                continue
-            bare = word.removesuffix("nya").removesuffix("ku").removesuffix("mu")
-            if bare.endswith("an") and not bare.endswith("kan") or bare.startswith(_NOUN_PREFIXES) and bare.endswith("an"):
-                continue  # nouns (pencoblosan, pilihan, kemenangan) are not calls
-            root = self._stem(word)
-            if root in self._call_terms:
+            root = self._call_root(tok.norm)
+            if root is not None:
                 hit = hit_from_term(self._call_terms[root], i, i, tok.start, tok.end)
                 hit.term = root
                 out.append(hit)
@@ -311,6 +318,27 @@ class Detector:
             candidate = cand.pair if cand else None
         category = "neutral" if hit.ignored or hit.kind == "neutral" else _CATEGORY[hit.kind]
         return Match(hit.term, category, hit.start, hit.end, hit.reason, hit.election, candidate)
+
+
+_ASCII_UPPER = string.ascii_uppercase.encode()
+_ASCII_LOWER = string.ascii_lowercase.encode()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def mostly_caps(text: str) -> bool:
+    """12+ letters and more than 60% of them capitals (a shouting post: acronyms mean nothing).
+
+    ASCII letters are counted in C (bytes.translate); only non-ASCII characters go one by one.
+    """
+    raw = text.encode("utf-8", "surrogatepass")  # non-ASCII characters never become ASCII bytes
+    upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+    letters = upper + len(raw) - len(raw.translate(None, _ASCII_LOWER))
+    if not text.isascii():
+        for c in "".join(_NON_ASCII.findall(text)):
+            if c.isalpha():
+                letters += 1
+                upper += c.isupper()
+    return letters >= 12 and upper > 0.6 * letters
 
 
 def _titled(hit: Hit) -> bool:

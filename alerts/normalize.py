@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 # Characters that render as nothing and are used to break up words.
 _INVISIBLE_RANGES = (
@@ -68,11 +71,16 @@ _RUN3 = re.compile(r"(.)\1{2,}")
 _RUN2 = re.compile(r"(.)\1+")
 _CASE_RUNS = re.compile(r"[A-Z]+|[a-z]+|[0-9]+|[^A-Za-z0-9]+")
 _ALNUM_SPLIT = re.compile(r"[a-z]+|[0-9]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_WORD_CACHE_SIZE = 50_000  # words remembered per vocabulary (memoises a pure function)
 
 
-@dataclass(frozen=True)
-class Token:
-    """One normalised word (or a few, for slang expansions) and where it came from."""
+class Token(NamedTuple):
+    """One normalised word (or a few, for slang expansions) and where it came from.
+
+    A named tuple rather than a frozen dataclass: posts make tens of tokens each and a
+    tuple is several times cheaper to build; it is just as immutable.
+    """
 
     norm: str
     start: int  # offset in the original text
@@ -82,8 +90,7 @@ class Token:
     how: str = ""  # "", "leet", "stretch", "slang", "spaced", "hashtag"
 
 
-@dataclass(frozen=True)
-class Hashtag:
+class Hashtag(NamedTuple):
     body: str  # folded, letters and digits only, e.g. "aminajadulu"
     start: int
     end: int
@@ -115,6 +122,8 @@ class Vocabulary:
     words: frozenset[str]
     slang: Mapping[str, str]
     squeezed: Mapping[str, str]  # squeeze(word) -> word
+    # (original token, folded token) -> (words, upper, how): memo of a pure function of the two
+    cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def build(cls, words: set[str] | frozenset[str], slang: Mapping[str, str]) -> "Vocabulary":
@@ -138,26 +147,45 @@ def _is_invisible(code: int) -> bool:
     return any(lo <= code <= hi for lo, hi in _INVISIBLE_RANGES)
 
 
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    """What one non-ASCII character folds to ("" for invisible ones and lone combining marks)."""
+    if _is_invisible(ord(ch)):
+        return ""
+    out = []
+    for part in unicodedata.normalize("NFKD", ch):
+        if unicodedata.category(part) in ("Mn", "Me", "Cf"):
+            continue
+        for folded in part.casefold():
+            out.append(CONFUSABLES.get(folded, folded))
+    return "".join(out)
+
+
 def fold_chars(text: str) -> tuple[str, list[int]]:
-    """Fold ``text`` character by character; return the result and each char's source index."""
+    """Fold ``text`` character by character; return the result and each char's source index.
+
+    ASCII runs are lower-cased as a whole; only the non-ASCII characters go one by one
+    (through a cache): the result is the same as folding every character on its own.
+    """
     if text.isascii():
         return text.lower(), list(range(len(text)))
     out: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(text):
-        if ch < "\x80":
-            out.append(ch.lower())
-            index.append(i)
-            continue
-        code = ord(ch)
-        if _is_invisible(code):
-            continue
-        for part in unicodedata.normalize("NFKD", ch):
-            if unicodedata.category(part) in ("Mn", "Me", "Cf"):
-                continue
-            for folded in part.casefold():
-                out.append(CONFUSABLES.get(folded, folded))
-                index.append(i)
+    pos = 0
+    for m in _NON_ASCII.finditer(text):
+        first, stop = m.span()
+        if first > pos:
+            out.append(text[pos:first].lower())
+            index.extend(range(pos, first))
+        for i in range(first, stop):
+            folded = _fold_char(text[i])
+            if folded:
+                out.append(folded)
+                index.extend([i] * len(folded))
+        pos = stop
+    if pos < len(text):
+        out.append(text[pos:].lower())
+        index.extend(range(pos, len(text)))
     return "".join(out), index
 
 
@@ -309,11 +337,10 @@ def _split_hashtag(original: str, folded: str, vocab: Vocabulary) -> list[tuple[
 
 def _raw_tokens(text: str, folded: str, index: list[int]) -> list[tuple[int, int, bool]]:
     """Token spans in ``folded`` as (start, end, is_hashtag), spaced letters joined."""
-    spans = []
-    for m in _TOKEN_RE.finditer(folded):
-        s, e = m.start(), m.end()
-        hashtag = s > 0 and folded[s - 1] == "#"
-        spans.append((s, e, hashtag))
+    spans = [(s, e, s > 0 and folded[s - 1] == "#") for s, e in (m.span() for m in _TOKEN_RE.finditer(folded))]
+    single = [e - s == 1 for s, e, _ in spans]
+    if not any(map(operator.and_, single, single[1:])):
+        return spans  # no two single characters in a row: nothing can be joined
     joined: list[tuple[int, int, bool]] = []
     i = 0
     while i < len(spans):
@@ -338,35 +365,64 @@ def _raw_tokens(text: str, folded: str, index: list[int]) -> list[tuple[int, int
     return joined
 
 
+def _is_upper(source: str) -> bool:
+    """Written in capitals: two or more upper-case letters and no lower-case one."""
+    return sum(c.isupper() for c in source) >= 2 and not any(c.islower() for c in source)
+
+
+def _word_tokens(source: str, raw: str, vocab: Vocabulary) -> tuple[tuple[str, ...], bool, str]:
+    """(words, upper, how) of one non-hashtag token: ``source`` as written, ``raw`` folded."""
+    spaced = any(c in _SPACED_GAP for c in source)
+    word = raw.translate(_APOSTROPHES)
+    if spaced:
+        word = "".join(ch for ch in word if ch.isalnum() or ch in "@$")
+    words, how = resolve_word(word, vocab)
+    if spaced:
+        how = how or "spaced"
+        if len(words) == 1 and words[0].isalpha() and words[0] not in vocab.words:
+            words = _segment(words[0], vocab)
+    return tuple(words), _is_upper(source), how
+
+
+def _hashtag_tokens(text: str, source: str, raw: str, s: int, index: list[int], tag: int,
+                    vocab: Vocabulary) -> list[Token]:
+    tokens = []
+    for ps, pe in _split_hashtag(source, raw, vocab):
+        pst, pen = index[s + ps], index[s + pe - 1] + 1
+        piece_src = text[pst:pen]
+        p_upper = len(piece_src) >= 2 and piece_src.isupper()
+        for w in resolve_word(raw[ps:pe].translate(_APOSTROPHES), vocab)[0]:
+            tokens.append(Token(w, pst, pen, p_upper, tag, "hashtag"))
+    return tokens
+
+
 def normalize(text: str, vocab: Vocabulary = EMPTY_VOCABULARY) -> NormalizedText:
-    """Normalise ``text`` for matching; see the module docstring for the steps."""
+    """Normalise ``text`` for matching; see the module docstring for the steps.
+
+    Each word's resolution is a pure function of how it was written, so it is remembered per
+    vocabulary (``vocab.cache``, bounded): words repeat across posts far more than they vary.
+    """
     folded, index = fold_chars(text)
     tokens: list[Token] = []
     hashtags: list[Hashtag] = []
+    cache = vocab.cache
     for s, e, is_hashtag in _raw_tokens(text, folded, index):
         ostart, oend = index[s], index[e - 1] + 1
         source = text[ostart:oend]
         raw = folded[s:e]
-        spaced = not is_hashtag and any(c in _SPACED_GAP for c in source)
-        word = raw.translate(_APOSTROPHES)
-        if spaced:
-            word = "".join(ch for ch in word if ch.isalnum() or ch in "@$")
-        upper = sum(c.isupper() for c in source) >= 2 and not any(c.islower() for c in source)
         if is_hashtag:
             tag = len(hashtags)
+            word = raw.translate(_APOSTROPHES)
             hashtags.append(Hashtag("".join(c for c in word if c.isalnum()), ostart - 1, oend))
-            for ps, pe in _split_hashtag(source, raw, vocab):
-                pst, pen = index[s + ps], index[s + pe - 1] + 1
-                piece_src = text[pst:pen]
-                p_upper = len(piece_src) >= 2 and piece_src.isupper()
-                for w in resolve_word(raw[ps:pe].translate(_APOSTROPHES), vocab)[0]:
-                    tokens.append(Token(w, pst, pen, p_upper, tag, "hashtag"))
+            tokens.extend(_hashtag_tokens(text, source, raw, s, index, tag, vocab))
             continue
-        words, how = resolve_word(word, vocab)
-        if spaced:
-            how = how or "spaced"
-            if len(words) == 1 and words[0].isalpha() and words[0] not in vocab.words:
-                words = _segment(words[0], vocab)
+        key = (source, raw)
+        found = cache.get(key)
+        if found is None:
+            found = _word_tokens(source, raw, vocab)
+            if len(cache) < _WORD_CACHE_SIZE:
+                cache[key] = found
+        words, upper, how = found
         for w in words:
             tokens.append(Token(w, ostart, oend, upper, -1, how))
     starts: list[int] = []

@@ -94,24 +94,39 @@ def drop_contained(hits: list[Hit]) -> list[Hit]:
     """Drop hits inside a longer hit about the same thing ("Prabowo" in "Prabowo Subianto")."""
     order = sorted(hits, key=lambda h: (-(h.t1 - h.t0), -(h.end - h.start), -WEIGHTS.get(h.kind, 0.0)))
     kept: list[Hit] = []
+    # kept hits by every token they cover: a hit that contains or overlaps ``hit`` covers one of
+    # hit's tokens, so only those are compared (the same tests as against all kept hits)
+    at: dict[int, list[Hit]] = {-1: []}  # -1: hits with an empty token range, compared always
     for hit in order:
+        near = at.get(hit.t0, []) if hit.t0 == hit.t1 else [
+            k for i in range(hit.t0, hit.t1 + 1) for k in at.get(i, ())]
+        if at[-1] or hit.t1 < hit.t0:
+            near = kept
         if hit.kind == "neutral":
             # "calon bupati" is a campaign term, not the office title "bupati"
-            if not any(k.kind == "campaign" and k.t0 <= hit.t0 and hit.t1 <= k.t1 for k in kept):
-                kept.append(hit)
+            if not any(k.kind == "campaign" and k.t0 <= hit.t0 and hit.t1 <= k.t1 for k in near):
+                _keep(hit, kept, at)
             continue
-        if hit.candidate_key and any(k.candidate_key == hit.candidate_key and k.t0 <= hit.t1 and hit.t0 <= k.t1
-                                     for k in kept):
+        key = hit.candidate_key
+        if key and any(k.candidate_key == key and k.t0 <= hit.t1 and hit.t0 <= k.t1 for k in near):
             continue  # overlapping mentions of one candidate ("Prof Mahfud" / "Mahfud MD") count once
         if any(
             k.kind != "neutral" and k.t0 <= hit.t0 and hit.t1 <= k.t1 and k.start <= hit.start and hit.end <= k.end
             and (k.t1 - k.t0, k.end - k.start) != (hit.t1 - hit.t0, hit.end - hit.start)
             and _same_subject(k, hit)
-            for k in kept
+            for k in near
         ):
             continue
-        kept.append(hit)
+        _keep(hit, kept, at)
     return sorted(kept, key=lambda h: (h.start, h.end))
+
+
+def _keep(hit: Hit, kept: list[Hit], at: dict[int, list[Hit]]) -> None:
+    kept.append(hit)
+    if hit.t1 < hit.t0:
+        at[-1].append(hit)
+    for i in range(hit.t0, hit.t1 + 1):
+        at.setdefault(i, []).append(hit)
 
 
 def _same_subject(outer: Hit, inner: Hit) -> bool:
@@ -213,13 +228,15 @@ class Scorer:
             if hit.kind not in WEAK_KINDS:
                 hit.weight = WEIGHTS[hit.kind]
                 continue
-            support = [o for o in targets if not o.ignored and self._agrees(hit, o)]
-            support += [c for c in campaign if c.distance(hit) <= CORROBORATE_NEAR]
-            if hit.kind in NUMBER_KINDS:
-                support += [c for c in calls if c.distance(hit) <= NEAR]
-            if support:
+            # the first supporting hit in this order names the support (the rest do not matter)
+            first = next((o for o in targets if not o.ignored and self._agrees(hit, o)), None)
+            if first is None:
+                first = next((c for c in campaign if c.distance(hit) <= CORROBORATE_NEAR), None)
+            if first is None and hit.kind in NUMBER_KINDS:
+                first = next((c for c in calls if c.distance(hit) <= NEAR), None)
+            if first is not None:
                 hit.weight = WEAK_WEIGHT
-                hit.notes.append(f"dikuatkan oleh '{support[0].term}'")
+                hit.notes.append(f"dikuatkan oleh '{first.term}'")
             else:
                 hit.ignored = True
                 hit.reason = f"'{hit.term}' sinyal lemah/ambigu tanpa penguat: tidak dihitung"
@@ -227,12 +244,12 @@ class Scorer:
         counted = [h for h in targets if h.weight > 0]
         bonus = 0.0
         for call in calls:
-            near = [t for t in counted if t.distance(call) <= NEAR]
-            if near:
+            near = next((t for t in counted if t.distance(call) <= NEAR), None)
+            if near is not None:
                 gain = min(BONUS[call.kind], MAX_BONUS - bonus)
                 bonus += gain
                 call.weight = gain
-                call.reason = f"ajakan/dukungan '{call.term}' dekat {self._describe(near[0])}"
+                call.reason = f"ajakan/dukungan '{call.term}' dekat {self._describe(near)}"
             else:
                 call.ignored = True
                 call.reason = f"ajakan '{call.term}' tanpa calon/nomor/partai di dekatnya: tidak dihitung"

@@ -27,6 +27,8 @@ MODEL_PATH = pathlib.Path(__file__).resolve().parent / "data" / "stance_model.js
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+|\b[a-z0-9-]+\.(?:com|id|co|net|org)/\S*", re.I)
 _HANDLE = re.compile(r"@([A-Za-z0-9_]{1,30})")
 _WORD = re.compile(r"[a-z0-9_]+")
+_LETTERS = re.compile(r"[A-Za-z][A-Za-z]+")
+_ABOVE_BOX_DRAWING = re.compile("[^\x00-\u2500]")  # emoji and symbols: ord(c) > 0x2500
 CAND = "__cand__"
 # media and official accounts: a post addressed to or quoting them reads as news
 MEDIA_HANDLES = frozenset({
@@ -59,7 +61,7 @@ def _clean(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, list[str
             last = end
         parts.append(text[last:])
         text = "".join(parts)
-    if _URL.search(text):
+    if _may_have_url(text) and _URL.search(text):
         style.append("__has_url__")
         text = _URL.sub(" __url__ ", text)
 
@@ -71,7 +73,7 @@ def _clean(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, list[str
         return " __user__ "
 
     text = _HANDLE.sub(handle, text)
-    letters = [w for w in re.findall(r"[A-Za-z][A-Za-z]+", text) if w not in ("url", "user", "media", "cand")]
+    letters = [w for w in _LETTERS.findall(text) if w not in ("url", "user", "media", "cand")]
     if len(letters) >= 6:
         capital = sum(1 for w in letters if w[0].isupper()) / len(letters)
         if capital >= 0.6:
@@ -80,25 +82,36 @@ def _clean(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, list[str
         style.append("__exclaim__")
     if "#" in text:
         style.append("__hashtag__")
-    if any(ord(c) > 0x2500 for c in text):
+    if _ABOVE_BOX_DRAWING.search(text):
         style.append("__emoji__")
     if '"' in text or "“" in text:
         style.append("__quote__")
     return text.lower(), style
 
 
-def features(text: str, spans: tuple[tuple[int, int], ...] = ()) -> list[str]:
-    """The model's features for ``text`` with candidate mentions at ``spans``."""
+def _may_have_url(text: str) -> bool:
+    """False only when ``_URL`` cannot match: every form of it has a "/" or "www." in it."""
+    return "/" in text or "www." in text.lower()
+
+
+def _words_and_marks(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[list[str], set[str]]:
+    """The words of the cleaned text and the post-level features (style, attribution, length)."""
     clean, style = _clean(text, spans)
     words = _WORD.findall(clean)
     out = set(style)
-    if any(w in ATTRIBUTION for w in words):
+    if not ATTRIBUTION.isdisjoint(words):
         out.add("__attrib__")
-    if any(w in FIRST_PERSON for w in words):
+    if not FIRST_PERSON.isdisjoint(words):
         out.add("__first_person__")
     if words and words[0] == CAND:
         out.add("__starts_cand__")
     out.add(f"__len{min(len(words) // 10, 5)}__")
+    return words, out
+
+
+def features(text: str, spans: tuple[tuple[int, int], ...] = ()) -> list[str]:
+    """The model's features for ``text`` with candidate mentions at ``spans``."""
+    words, out = _words_and_marks(text, spans)
     for i, word in enumerate(words):
         out.add(word)
         if i:
@@ -138,6 +151,11 @@ class StanceModel:
         self.weights = weights
         self.intercept = intercept
         self.meta = meta or {}
+        # Every weighted feature by its rank in sorted order: summing weights by rank is summing
+        # them in the order of the sorted feature list, so the float result is the same.
+        self._rank = {f: i for i, f in enumerate(sorted(weights))}
+        self._by_rank = [weights[f] for f in sorted(weights)]
+        self._word_cache: dict[str, tuple[int, ...]] = {}  # word -> ranks of its weighted features
 
     @classmethod
     def load(cls, path: pathlib.Path = MODEL_PATH) -> "StanceModel":
@@ -162,23 +180,60 @@ class StanceModel:
             return self.intercept
         return self.intercept + sum(known) / math.sqrt(len(known))
 
+    def _word_ranks(self, word: str) -> tuple[int, ...]:
+        """Ranks of the word and its character n-grams that the model has a weight for (memoised)."""
+        found = self._word_cache.get(word)
+        if found is None:
+            grams = _char_grams(word) if len(word) > 3 and not word.startswith("__") else ()
+            rank = self._rank
+            found = tuple(rank[f] for f in (word, *grams) if f in rank)
+            if len(self._word_cache) < 100_000:
+                self._word_cache[word] = found
+        return found
+
+    def weighted_ranks(self, text: str, spans: tuple[tuple[int, int], ...] = ()) -> tuple[list[int], set[str]]:
+        """(ranks of the features of :func:`features` that have a weight, ascending; post-level marks).
+
+        The same features as :func:`features` filtered by the weights, in the same order, without
+        building strings for n-grams the model never learned."""
+        words, marks = _words_and_marks(text, spans)
+        rank = self._rank
+        out = {rank[f] for f in marks if f in rank}
+        word_ranks = self._word_ranks
+        previous = None
+        for word in words:
+            out.update(word_ranks(word))
+            if previous is not None:
+                pair = rank.get(f"{previous} {word}")
+                if pair is not None:
+                    out.add(pair)
+            previous = word
+        return sorted(out), marks
+
+    def weighted_features(self, text: str, spans: tuple[tuple[int, int], ...] = ()) -> list[str]:
+        """The features of :func:`features` that have a weight, in the same (sorted) order."""
+        names = sorted(self.weights)
+        return [names[i] for i in self.weighted_ranks(text, spans)[0]]
+
     def predict(self, text: str, spans: tuple[tuple[int, int], ...] = (), reporting: int = 0) -> Stance:
         """``reporting``: how many reporting cues of the lexicon (sikap.toml) the post has."""
-        feats = features(text, spans)
-        z = self.decision(feats)
+        ranks, marks = self.weighted_ranks(text, spans)
+        by_rank = self._by_rank
+        known = [by_rank[i] for i in ranks]  # the same values in the same order as decision(features)
+        z = self.intercept + sum(known) / math.sqrt(len(known)) if known else self.intercept
         side = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-        news = news_style(feats, reporting)
-        return Stance(side, news, stance_reason(side, news, feats))
+        news = news_style(marks, reporting)
+        return Stance(side, news, stance_reason(side, news, marks))
 
 
-def news_style(feats: list[str], reporting: int = 0) -> bool:
+def news_style(feats: list[str] | set[str], reporting: int = 0) -> bool:
     """Headline form, attribution verbs, media handles, links and reporting cues: the marks of reporting."""
     marks = sum(f in feats for f in ("__attrib__", "__media__", "__title_case__", "__has_url__", "__quote__"))
     marks += min(reporting, 2)
     return marks >= 2 and "__first_person__" not in feats and "__exclaim__" not in feats
 
 
-def stance_reason(side: float, news: bool, feats: list[str]) -> str:
+def stance_reason(side: float, news: bool, feats: list[str] | set[str]) -> str:
     if news:
         return "gaya pemberitaan (judul/atribusi/tautan media): cenderung melaporkan, bukan berpihak"
     if side >= 0.5:
