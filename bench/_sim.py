@@ -151,6 +151,19 @@ def tree_memory(pid: int) -> tuple[float, float, int]:
     return rss / 1024, pss / 1024, len(pids)
 
 
+def tree_breakdown(pid: int) -> list[tuple[str, int]]:
+    """(process name, PSS MB) of each process in ``pid``'s tree, largest first."""
+    rows = []
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/comm") as fh:
+                name = fh.read().strip()
+        except OSError:
+            continue
+        rows.append((name, _kb(f"/proc/{p}/smaps_rollup", "Pss:") // 1024))
+    return sorted(rows, key=lambda r: -r[1])
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

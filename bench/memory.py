@@ -21,21 +21,24 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _sim import ROOT, SiteProcess, header, median, tree_memory, write_setup  # noqa: E402
+from _sim import ROOT, SiteProcess, header, median, tree_breakdown, tree_memory, write_setup  # noqa: E402
 
 
-def run_once(config: Path) -> tuple[float, list[tuple[float, float, float, int]], str]:
+def run_once(config: Path) -> tuple[float, list[tuple[float, float, float, int]], str, list]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     argv = ["pantau", "--config", str(config), "once"]
     proc = subprocess.Popen([sys.executable, "-c", f"import sys; from scraper.cli import main; sys.argv={argv!r}; main()"],
                             cwd=str(config.parent), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples: list[tuple[float, float, float, int]] = []
+    at_peak: list = []
     t0 = time.perf_counter()
 
     def sample() -> None:
         while proc.poll() is None:
             rss, pss, n = tree_memory(proc.pid)
             if n:
+                if pss > max((s[2] for s in samples), default=0):
+                    at_peak[:] = tree_breakdown(proc.pid)
                 samples.append((time.perf_counter() - t0, rss, pss, n))
             time.sleep(0.1)
 
@@ -45,7 +48,7 @@ def run_once(config: Path) -> tuple[float, list[tuple[float, float, float, int]]
     sampler.join()
     if proc.returncode:
         print(err[-2000:])
-    return time.perf_counter() - t0, samples, out.strip()
+    return time.perf_counter() - t0, samples, out.strip(), at_peak
 
 
 def main() -> None:
@@ -67,7 +70,7 @@ def main() -> None:
                                  max_pages=args.max_pages)
             peaks = []
             for c in range(1, args.cycles + 1):
-                wall, samples, summary = run_once(config)
+                wall, samples, summary, at_peak = run_once(config)
                 rss = [s[1] for s in samples]
                 pss = [s[2] for s in samples]
                 procs = max((s[3] for s in samples), default=0)
@@ -76,6 +79,7 @@ def main() -> None:
                       f"(median {median(pss):.0f}); tree RSS peak {max(rss, default=0):.0f} MB "
                       f"(median {median(rss):.0f}); up to {procs} processes")
                 print(f"   pantau once: {summary}")
+                print("   at the peak (process, PSS MB): " + ", ".join(f"{n} {m}" for n, m in at_peak))
             print(f"peak tree PSS over {args.cycles} cycle(s): {max(peaks):.0f} MB")
     finally:
         site.stop()

@@ -20,13 +20,19 @@ class _Server:
 
     def __init__(self) -> None:
         self.release = threading.Event()
+        self.paths: list[str] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
+                server.paths.append(self.path)
                 if self.path.startswith("/hang"):
                     server.release.wait(60)
                 body = b"<html><head><title>ok</title></head><body><p class='x'>halo</p></body></html>"
+                if self.path.startswith("/heavy"):
+                    body = (b"<html><head><title>ok</title><style>@font-face{font-family:f;src:url(/font.woff2)}"
+                            b"p{font-family:f}</style></head><body><p class='x'>halo</p>"
+                            b"<img src='/pixel.png'></body></html>")
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
                 self.send_header("Content-Length", str(len(body)))
@@ -91,7 +97,24 @@ def test_recycled_after_max_pages_and_contexts_always_closed(server, chromium):
                 assert page.status == 200 and "halo" in page.body and page.title == "ok"
             assert browser.launches == 3  # pages 1-2, 3-4, 5
             assert browser._active == 0
-            assert browser._browser.contexts == []
+            # fetches share one anonymous context: nothing else left open, and no page in it
+            assert len(browser._browser.contexts) <= 1
+            assert all(c.pages == [] for c in browser._browser.contexts)
+        finally:
+            await browser.close()
+
+    asyncio.run(main())
+
+
+def test_fetch_skips_images_and_fonts_but_a_screenshot_loads_them(server, chromium, tmp_path):
+    async def main():
+        browser = Browser(executable=chromium or "", page_timeout=10)
+        try:
+            page = await browser.fetch_page(server.url + "/heavy", wait_selector="p.x")
+            assert "halo" in page.body
+            assert "/pixel.png" not in server.paths and "/font.woff2" not in server.paths
+            await browser.screenshot(tmp_path / "shot.png", url=server.url + "/heavy")
+            assert "/pixel.png" in server.paths
         finally:
             await browser.close()
 
