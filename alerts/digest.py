@@ -25,13 +25,15 @@ def _in_window(value: str | None, since: datetime, now: datetime) -> bool:
 
 
 def build_digest(findings: list[dict], health: list[dict], outbox_counts: dict,
-                 since: datetime, now: datetime, min_severity: str = "medium"):
+                 since: datetime, now: datetime, min_severity: str = "medium",
+                 overdue: list[dict] | None = None):
     """The digest alert for the window [since, now).
 
     ``findings`` may hold older ones: those first seen in the window are listed;
     open ones (status empty/"new"/"open") are counted as not yet reviewed.
     Findings below ``min_severity`` (the immediate-routing threshold of the
-    simple form) are listed separately as digest-only.
+    simple form) are listed separately as digest-only. ``overdue``: findings
+    still undecided after their deadline (any age), listed by deadline.
     """
     fresh = [f for f in findings if _in_window(f.get("first_seen"), since, now)]
     fresh.sort(key=lambda f: (-SEVERITY_RANK.get(f.get("severity", "none"), 0),
@@ -47,7 +49,10 @@ def build_digest(findings: list[dict], health: list[dict], outbox_counts: dict,
     day = now.astimezone(WITA).date().isoformat()
     context = {"since": iso(since), "now": iso(now), "counts": counts, "findings": listed,
                "low_findings": low, "open_findings": open_findings, "health": problems,
-               "outbox": dict(outbox_counts)}
+               "outbox": dict(outbox_counts),
+               "overdue": [{k: f.get(k) for k in _FINDING_KEYS} | {"finding_id": f.get("id")}
+                           for f in (overdue or [])][:50],
+               "overdue_count": len(overdue or [])}
     return Alert(id=f"digest:{day}", kind="digest", severity="low", unit="", context=context,
                  attachments=[], created=iso(now))
 

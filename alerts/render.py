@@ -30,7 +30,7 @@ from alerts.secrets import mask
 from alerts.timeutil import deadline, fmt_wita, iso, parse_iso
 
 SHIPPED_DIR = Path(__file__).parent / "templates"
-TEMPLATE_NAMES = ("finding", "health_failing", "health_recovered", "digest", "notice", "test")
+TEMPLATE_NAMES = ("finding", "health_failing", "health_recovered", "digest", "notice", "case", "test")
 STYLES = ("long", "short")
 
 TINGKAT = {"high": "tinggi", "medium": "sedang", "low": "rendah", "none": "tidak ada"}
@@ -118,6 +118,8 @@ def text_to_html(title: str, body: str) -> str:
 def template_name(kind: str, context: dict) -> str:
     if kind == "health":
         return "health_recovered" if context.get("event") == "recovered" else "health_failing"
+    if kind == "notice" and context.get("event") in ("reminder", "case_deleted"):
+        return "case"  # deadline reminders and deletions during a case (scraper.cases)
     if kind in TEMPLATE_NAMES:
         return kind
     raise ValueError(f"no template for alert kind {kind!r}")
@@ -161,7 +163,7 @@ class Renderer:
                 pass
         values.update(extra or {})
         fid = str(values.get("finding_id") or "")
-        values.setdefault("finding_url", finding_link(self.base_url, fid) if kind == "finding" else "")
+        values.setdefault("finding_url", finding_link(self.base_url, fid) if kind in ("finding", "notice") else "")
         values.setdefault("short_id", short_id(fid) if fid else "")
         text = split_title(self.env.get_template(name).render(**values))
         if style != "long":
@@ -274,5 +276,10 @@ SAMPLES: list[tuple[str, str, dict]] = [
     ("notice", "notice", {"channel": "email-koordinator", "items": [
         {"alert_id": "finding:f1", "channel": "email-koordinator", "attempts": 9,
          "last_error": "koneksi ditolak", "title": "Indikasi kampanye"}]}),
+    ("case", "notice", {
+        "event": "reminder", "finding_id": "f1", "person": _PERSON, "platform": "facebook",
+        "account_url": "https://facebook.com/budi", "post_url": "https://facebook.com/budi/posts/1",
+        "first_seen": "2026-11-24T02:00:00+00:00", "deadline": "2026-12-01T02:00:00+00:00",
+        "severity": "high", "excerpt": "Ayo coblos nomor 2", "source": "laporan"}),
     ("test", "test", {"channel": "email-koordinator"}),
 ]

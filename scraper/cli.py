@@ -229,7 +229,8 @@ def detect() -> None:
 def findings_list(
     as_json: bool = typer.Option(False, "--json", help="Cetak sebagai larik JSON."),
     status: Optional[str] = typer.Option(None, "--status",
-                                         help="Hanya status ini: baru, dikonfirmasi, ditolak (atau new, confirmed, dismissed)."),
+                                         help="Hanya status ini: baru, dikonfirmasi, ditolak, direkomendasikan, diputus, selesai "
+                                              "(atau new, confirmed, dismissed, recommended, decided, closed)."),
 ) -> None:
     """Daftar temuan: ID pendek, status, tingkat, batas penanganan, tanda unggahan dihapus."""
     from .review import ReviewError, parse_status
@@ -241,7 +242,10 @@ def findings_list(
         raise fail(f"Gagal: {exc}", 2)
     config = get_config()
     store = FindingStore(storage_layout(config.storage_dir)["findings"])
-    items = [f for f in store.all() if wanted is None or f.get("status", "new") == wanted]
+    from .cases import case_status
+
+    items = [f for f in store.all() if wanted is None or f.get("status", "new") == wanted
+             or case_status(f) == wanted]
     items.sort(key=lambda f: (f.get("deadline") or "", f["id"]))
     if as_json:
         out_json([finding_summary(f) for f in items])
@@ -256,7 +260,8 @@ def format_findings_table(items: list[dict]) -> str:
     """The staff table of findings (Indonesian words, WITA, sorted by deadline)."""
     from alerts.timeutil import fmt_wita, parse_iso, utc_now
 
-    from .review import SEVERITY_ID, STATUS_ID
+    from .cases import case_status
+    from .review import CASE_STATUS_ID, SEVERITY_ID, STATUS_ID
 
     now = utc_now()
     header = ("ID", "STATUS", "TINGKAT", "BATAS PENANGANAN", "NAMA (UNIT)", "PLATFORM", "CATATAN")
@@ -269,7 +274,11 @@ def format_findings_table(items: list[dict]) -> str:
             marks.append("LEWAT BATAS")
         if f.get("post_deleted_at"):
             marks.append(f"DIHAPUS {fmt_wita(f['post_deleted_at'], False)}")
-        rows.append((f["id"][:8], STATUS_ID.get(f.get("status", "new"), str(f.get("status"))),
+        if f.get("source") == "laporan":
+            marks.append("LAPORAN")
+        case = case_status(f)
+        rows.append((f["id"][:8], CASE_STATUS_ID.get(case, "") if case and case != "confirmed"
+                     else STATUS_ID.get(f.get("status", "new"), str(f.get("status"))),
                      SEVERITY_ID.get(f.get("severity"), str(f.get("severity"))),
                      fmt_wita(due) if due else "-", f"{p['name']} ({p['unit']})", f["platform"],
                      ", ".join(marks) or "-"))
@@ -281,6 +290,8 @@ def format_findings_table(items: list[dict]) -> str:
 
 
 def finding_summary(f: dict) -> dict:
+    from .cases import case_fields, source_of
+
     return {
         "id": f["id"],
         "person": f["person"]["name"],
@@ -301,6 +312,8 @@ def finding_summary(f: dict) -> dict:
         "first_scan": f.get("first_scan", False),
         "status": f["status"],
         "post_deleted_at": f.get("post_deleted_at"),
+        "source": source_of(f),
+        **case_fields(f),
     }
 
 
@@ -546,6 +559,10 @@ cli_review.register(app, findings_app)
 from . import cli_web  # noqa: E402  (pantau web, pantau users)
 
 cli_web.register(app, sys.modules[__name__])
+
+from . import cli_cases  # noqa: E402  (pantau capture, findings recommend/decide/close)
+
+cli_cases.register(app, findings_app)
 
 
 def main(args: list[str] | None = None) -> None:  # console script

@@ -129,6 +129,8 @@ class ScheduleSettings(_Section):
     intervals: dict[str, Interval] = Field(default_factory=dict)
     #: how often the outbox is retried
     delivery_interval: Duration = "1m"
+    #: accounts of a person with an open case (confirmed, recommended, decided) are fetched this often
+    case_interval: Interval = "15m"
 
 
 class DetectorSettings(_Section):

@@ -32,6 +32,7 @@ from alerts.timeutil import iso, parse_duration, utc_now
 
 from . import __version__
 from .app import alert_renderer, build_detector, load_checked, open_runtime
+from .cases import case_interval, enqueue_reminders, open_case_nips
 from .config import Config, parse_hhmm
 from .models import Account, Person
 from .pipeline import AccountResult, process_account
@@ -46,6 +47,7 @@ STOP_DEADLINE = 9.0  # seconds from SIGTERM to exit, whatever still runs
 WATCH_EVERY = 5.0  # seconds between two looks at the watched files
 TEMP_MAX_AGE = 3600.0  # leftover temp files of atomic writes older than this are removed
 FLUSH_EVERY = 60.0  # seconds between two writes of the in-memory health book
+CASES_EVERY = 60.0  # seconds between two looks at deadlines (reminders) and open cases (closer watch)
 
 #: (account URL, person name) of the account job running in this task
 _ACCOUNT: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("pantau_account", default=None)
@@ -113,6 +115,8 @@ class Daemon:
         self._signature: dict[str, tuple[int, int]] = {}
         self._gate: asyncio.Semaphore | None = None
         self._log_filter = AccountContext()
+        #: NIPs of people with an open case (closer watch; refreshed by the "cases" job)
+        self.open_cases: set[str] = set()
 
     # -- start-up ------------------------------------------------------------
     async def main(self) -> int:
@@ -148,6 +152,7 @@ class Daemon:
                 except Exception as exc:
                     log.error("browser smoke test failed: %s (browser platforms will fail)", exc)
             self._gate = asyncio.Semaphore(config.schedule.concurrency)
+            self._refresh_cases()
             self._apply_people(people)
             self._schedule_housekeeping()
             self.scheduler.start()
@@ -313,11 +318,13 @@ class Daemon:
         self.runtime.people = people
         self.passes.set_keys(set(self.people))
         jitter = parse_duration(self.config.schedule.jitter)
+        case_seconds = parse_duration(self.config.schedule.case_interval)
         jobs = {}
         for key, (person, account) in self.people.items():
             interval = self.config.interval_for(account.platform)
             if account.options.get("interval"):
                 interval = parse_duration(str(account.options["interval"]))
+            interval = case_interval(interval, case_seconds, person.nip, self.open_cases)
             jobs[key] = (interval, min(jitter, interval / 2), self._account_job(key),
                          f"{account.url} ({person.name})")
         self.scheduler.set_accounts(jobs, first_run_spread=min(jitter, 60.0))
@@ -333,6 +340,7 @@ class Daemon:
         self.scheduler.daily_wita("purge", t.hour, t.minute, self.purge)
         self.scheduler.every("status", 60, self._record_status)
         self.scheduler.every("flush", FLUSH_EVERY, self._flush_state)
+        self.scheduler.every("cases", CASES_EVERY, self.cases)
 
     # -- jobs ----------------------------------------------------------------
     def _account_job(self, key: str):
@@ -454,12 +462,41 @@ class Daemon:
                                               "unit": person.unit},
                                    "state": h.state, "reason": h.reason, "since": iso(h.since),
                                    "failures": h.failures})
-            alert = build_digest(findings, health, services.outbox.counts(), since, now)
+            from .cases import overdue
+
+            alert = build_digest(findings, health, services.outbox.counts(), since, now,
+                                 overdue=overdue(services.findings.all(), now))
             services.outbox.enqueue(alert)
         except Exception:
             log.exception("daily digest failed")
             return
         await self.deliver()
+
+    def _refresh_cases(self) -> bool:
+        """Read who has an open case; True when that changed (intervals are then re-applied)."""
+        services = self.runtime.services
+        nips = open_case_nips(services.findings.all())
+        changed = nips != self.open_cases
+        self.open_cases = nips
+        services.open_cases = nips
+        return changed
+
+    async def cases(self, now: datetime | None = None) -> int:
+        """Reminders of findings near their deadline (once each, through the outbox) and the closer watch."""
+        try:
+            if self._refresh_cases() and self.runtime.people is not None:
+                log.info("open cases: %d people; their accounts are fetched every %s", len(self.open_cases),
+                         self.config.schedule.case_interval)
+                self._apply_people(self.runtime.people)
+            services = self.runtime.services
+            queued = enqueue_reminders(services.outbox, services.findings.all(), now or utc_now())
+        except Exception:
+            log.exception("deadline reminders failed")
+            return 0
+        if queued:
+            log.info("deadline reminders queued for %d finding(s)", len(queued))
+            await self.deliver()
+        return len(queued)
 
     async def purge(self) -> None:
         try:

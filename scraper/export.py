@@ -24,6 +24,9 @@ from typing import Any, Iterable
 
 from alerts.timeutil import WITA, parse_iso
 
+from .cases import case_fields, source_of
+from .review import CASE_STATUS_ID
+
 BOM = "\ufeff"
 COLUMNS = [
     ("id", "ID temuan"), ("status", "Status"), ("first_seen", "Pertama terlihat (WITA)"),
@@ -33,11 +36,15 @@ COLUMNS = [
     ("terms", "Istilah"), ("elections", "Pemilihan"), ("reviewed_by", "Peninjau"),
     ("reviewed_at", "Waktu tinjauan (WITA)"), ("review_note", "Catatan tinjauan"),
     ("post_deleted_at", "Unggahan dihapus (WITA)"), ("manifest_sha256", "SHA-256 manifest bukti"),
-    ("excerpt", "Kutipan"),
+    ("excerpt", "Kutipan"), ("source", "Sumber"), ("case_status", "Status kasus"),
+    ("recommended_date", "Tanggal rekomendasi"), ("letter_number", "Nomor surat rekomendasi"),
+    ("recipient", "Penerima rekomendasi"), ("decided_date", "Tanggal putusan"), ("outcome", "Putusan"),
+    ("sanction", "Kategori sanksi"), ("closed_at", "Kasus selesai (WITA)"),
 ]
 STATUS_ID = {"new": "baru", "confirmed": "dikonfirmasi", "dismissed": "ditolak"}
 SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi", "none": "tidak ada"}
 TIME_KEYS = ("first_seen", "deadline", "published", "reviewed_at", "post_deleted_at")
+#: case dates are calendar days (``YYYY-MM-DD``), written as dates
 FORMATS = ("csv", "xlsx")
 
 
@@ -78,6 +85,13 @@ def _wita(value: Any) -> datetime | None:
     return when.astimezone(WITA).replace(tzinfo=None, second=0, microsecond=0) if when else None
 
 
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def values(f: dict[str, Any]) -> dict[str, Any]:
     """One finding's export values: times as naive WITA datetimes, the score as a number."""
     p = f.get("person", {})
@@ -92,7 +106,11 @@ def values(f: dict[str, Any]) -> dict[str, Any]:
         "reviewed_by": f.get("reviewed_by"), "review_note": f.get("review_note"),
         "manifest_sha256": ev.get("manifest_sha256"), "excerpt": f.get("excerpt"),
     }
+    case = case_fields(f)
+    out.update(case, source=source_of(f), case_status=CASE_STATUS_ID.get(case["case_status"] or "", None),
+               recommended_date=_day(case["recommended_date"]), decided_date=_day(case["decided_date"]))
     out.update({key: _wita(f.get(key)) for key in TIME_KEYS})
+    out["closed_at"] = _wita(case["closed_at"])
     return out
 
 
@@ -106,6 +124,8 @@ def row(f: dict[str, Any]) -> list[str]:
             cells.append(f'="{value}"' if value.isdigit() else safe_cell(value))
         elif isinstance(value, datetime):
             cells.append(value.strftime("%Y-%m-%d %H:%M"))
+        elif isinstance(value, date):
+            cells.append(value.isoformat())
         elif key == "score" and value is not None:
             cells.append(f"{value:.2f}".replace(".", ","))
         else:
@@ -140,6 +160,8 @@ def to_xlsx(findings: Iterable[dict[str, Any]]) -> bytes:
         for cell, (key, _) in zip(sheet[sheet.max_row], COLUMNS):
             if key == "nip":
                 cell.number_format = "@"  # text: all 18 digits kept
+            elif isinstance(cell.value, datetime) and key in ("recommended_date", "decided_date"):
+                cell.number_format = "yyyy-mm-dd"
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif key == "score":
@@ -148,8 +170,10 @@ def to_xlsx(findings: Iterable[dict[str, Any]]) -> bytes:
                 cell.value = "'" + cell.value  # hostile text is never a formula
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
-    for letter, (key, title) in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", COLUMNS):
-        sheet.column_dimensions[letter].width = 18 if key not in ("excerpt", "post_url", "account_url") else 40
+    from openpyxl.utils import get_column_letter
+
+    for index, (key, title) in enumerate(COLUMNS, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 18 if key not in ("excerpt", "post_url", "account_url") else 40
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -60,6 +60,8 @@ class Services:
     #: a new account's first scan alerts from here on (None: the lexicon's earliest campaign start)
     first_scan_since: datetime | None = None
     first_scan_pages: int = first_scan.DEFAULT_PAGES
+    #: NIPs of people with an open case: a deleted post of theirs is alerted at once (scraper.cases)
+    open_cases: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -325,6 +327,8 @@ async def _process(services: Services, person: Person, account: Account, result:
         affected = {f["id"] for f in services.findings.all()
                     if f.get("account_key") == account.key and f.get("post_id") in deleted_ids}
         services.findings.update_many(affected, lambda doc: doc.update(post_deleted_at=doc.get("post_deleted_at") or stamp))
+        if person.nip in services.open_cases:
+            result.alerts += _case_deletions(services, person, account, changes.deleted, now)
 
     flagged: dict[str, list[str]] = {}
     for f in findings:
@@ -340,6 +344,19 @@ async def _process(services: Services, person: Person, account: Account, result:
                  result.new, result.edited, result.deleted, result.findings,
                  f"; first scan: {result.older} posts from before {iso(since)} stored without alerting"
                  if result.older else "")
+
+
+def _case_deletions(services: Services, person: Person, account: Account, deleted: list[Any], now: datetime) -> int:
+    """A person with an open case deleted posts: one alert per post, at once (deleting evidence matters)."""
+    from .cases import OPEN_CASE, case_status, deleted_post_alert
+
+    cases = [f for f in services.findings.all() if f.get("nip") == person.nip and case_status(f) in OPEN_CASE]
+    sent = 0
+    for stored in deleted:
+        alert = deleted_post_alert(person, account, stored.post_id, getattr(stored, "url", "") or "", now, cases)
+        sent += bool(services.outbox.enqueue(alert))
+    log.warning("account %s (%s): %d post(s) deleted while a case is open", account.url, person.name, len(deleted))
+    return sent
 
 
 def _unchanged(memo: dict[str, Any], digest: str, now: datetime) -> bool:

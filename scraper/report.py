@@ -25,7 +25,8 @@ from .evidence import SCREENSHOT
 TEMPLATES = Path(__file__).parent / "templates"
 ACTIONS_ID = {"captured": "bukti diambil", "verified": "bukti diperiksa", "confirmed": "dikonfirmasi",
               "dismissed": "ditolak", "report": "laporan dibuat", "purged": "dihapus (retensi)",
-              "viewed": "dilihat", "repaired": "log diperbaiki"}
+              "viewed": "dilihat", "repaired": "log diperbaiki", "reported": "dilaporkan (tip)",
+              "case_recommended": "direkomendasikan", "case_decided": "diputus", "case_closed": "kasus selesai"}
 STATUS_ID = {"new": "Belum ditinjau", "confirmed": "Dikonfirmasi", "dismissed": "Ditolak"}
 SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
 
@@ -108,9 +109,37 @@ def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path
         "reviews": [{"action": STATUS_ID.get(r.get("action"), r.get("action")), "by": r.get("by"),
                      "at": fmt_wita(r.get("at")), "note": r.get("note") or "", "forced": r.get("forced", False)}
                     for r in finding.get("review", [])],
+        **_case_context(finding),
         "generated": fmt_wita(now),
         "generated_date": fmt_wita(now, with_time=False),
     }
+
+
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+             "Oktober", "November", "Desember")
+
+
+def date_id(value: str | None) -> str:
+    """``2024-12-02`` as ``2 Desember 2024`` (the way a letter is dated)."""
+    from datetime import date
+
+    try:
+        d = date.fromisoformat(value or "")
+    except ValueError:
+        return value or "-"
+    return f"{d.day} {MONTHS_ID[d.month - 1]} {d.year}"
+
+
+def _case_context(finding: dict[str, Any]) -> dict[str, Any]:
+    """Source, tips and the case's follow-up (scraper.cases) for the report."""
+    from .cases import case_fields, source_of
+    from .review import CASE_STATUS_ID
+
+    case = case_fields(finding)
+    case.update(recommended_date_id=date_id(case["recommended_date"]), decided_date_id=date_id(case["decided_date"]))
+    return {"source": "laporan (tip)" if source_of(finding) == "laporan" else "pantauan otomatis Pantau",
+            "case": case, "case_status": CASE_STATUS_ID.get(case["case_status"] or "", "-"),
+            "tips": [{**t, "at": fmt_wita(t.get("at"))} for t in finding.get("tips", [])]}
 
 
 def render_html(context: dict[str, Any]) -> str:

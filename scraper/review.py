@@ -28,16 +28,22 @@ MIN_PREFIX = 6
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
 #: the one vocabulary staff see for statuses and severities, in every command
 STATUS_ID = {"new": "baru", "confirmed": "dikonfirmasi", "dismissed": "ditolak"}
-SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
+SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi", "none": "tidak ada"}
+#: the states of a case (a confirmed finding followed to the authority's decision; scraper.cases)
+CASE_STATUS_ID = {"confirmed": "dikonfirmasi", "recommended": "direkomendasikan", "decided": "diputus",
+                  "closed": "selesai"}
+#: who raised a finding: Pantau's own watch, or a tip (``pantau capture``, the console's tip form)
+SOURCE_ID = {"pantau": "pantau", "laporan": "laporan"}
 _STATUS_WORDS = {**{k: k for k in STATUS_ID}, **{v: k for k, v in STATUS_ID.items()},
-                 "belum ditinjau": "new", "konfirmasi": "confirmed", "tolak": "dismissed"}
+                 "belum ditinjau": "new", "konfirmasi": "confirmed", "tolak": "dismissed",
+                 **{k: k for k in CASE_STATUS_ID}, **{v: k for k, v in CASE_STATUS_ID.items()}}
 
 
 def parse_status(text: str) -> str:
     """The stored status for a status written by staff in English or Indonesian (``baru``)."""
     key = " ".join(text.strip().lower().split())
     if key not in _STATUS_WORDS:
-        choices = ", ".join(f"{v} ({k})" for k, v in STATUS_ID.items())
+        choices = ", ".join(f"{v} ({k})" for k, v in {**STATUS_ID, **CASE_STATUS_ID}.items())
         raise ReviewError(f"status {text!r} tidak dikenal; pilih salah satu: {choices}")
     return _STATUS_WORDS[key]
 
@@ -189,4 +195,29 @@ def format_finding(finding: dict[str, Any]) -> str:
         lines.append(f"  Tinjauan: {STATUS_ID.get(r['action'], r['action'])} oleh {r['by']} "
                      f"{fmt_wita(r['at'])}" + (f": {r['note']}" if r.get("note") else "")
                      + (" (keputusan diubah)" if r.get("forced") else ""))
-    return "\n".join(lines)
+    return "\n".join(lines + _tip_and_case_lines(finding))
+
+
+def _tip_and_case_lines(finding: dict[str, Any]) -> list[str]:
+    """Who reported it (tips) and how far the case went (``scraper.cases``)."""
+    from alerts.timeutil import fmt_wita
+
+    from .cases import case_fields
+
+    lines = [f"  Sumber          : {SOURCE_ID.get(finding.get('source') or 'pantau', finding.get('source'))}"]
+    for t in finding.get("tips", []):
+        lines.append(f"  Laporan: oleh {t.get('by')} {fmt_wita(t.get('at'))} lewat {t.get('channel')}"
+                     + (f": {t['note']}" if t.get("note") else "")
+                     + (f" (akun tidak terdaftar; alasan: {t['unlisted_reason']})" if t.get("unlisted_reason") else ""))
+    c = case_fields(finding)
+    if c["case_status"]:
+        lines.append(f"  Kasus           : {CASE_STATUS_ID.get(c['case_status'], c['case_status'])}")
+    if c["recommended_date"]:
+        lines.append(f"  Rekomendasi     : surat {c['letter_number']} tanggal {c['recommended_date']} "
+                     f"kepada {c['recipient']}")
+    if c["decided_date"]:
+        lines.append(f"  Putusan         : {c['decided_date']}: {c['outcome']}"
+                     + (f" (sanksi: {c['sanction']})" if c.get("sanction") else ""))
+    if c["closed_at"]:
+        lines.append(f"  Selesai         : {fmt_wita(c['closed_at'])}")
+    return lines

@@ -211,7 +211,26 @@ def build_status(config: Any, people: list[Any] | None = None,
         "files_invalid": [str(p) for p in disk_problems or []][:MAX_REJECTED],
         "outbox": outbox,
         "storage": storage_status(config.storage_dir, state),
+        "findings": findings_status(layout["findings"]),
     }
+
+
+def findings_status(path: Path) -> dict[str, Any]:
+    """Findings past their deadline and still not reviewed, and open cases (scraper.cases)."""
+    from alerts.timeutil import utc_now
+
+    from .cases import OPEN_CASE, case_status, overdue
+    from .store import FindingStore
+
+    try:
+        findings = FindingStore(path).all() if Path(path).exists() else []
+    except Exception as exc:  # status must work even if the store is unreadable
+        return {"error": str(exc)}
+    late = overdue(findings, utc_now())
+    return {"overdue": len(late),
+            "overdue_items": [{"id": f["id"], "person": f["person"]["name"], "deadline": f.get("deadline")}
+                              for f in late[:20]],
+            "open_cases": sum(1 for f in findings if case_status(f) in OPEN_CASE)}
 
 
 #: below this many free bytes the storage counts as full (a state file no longer fits)
@@ -261,6 +280,14 @@ def format_status(status: dict[str, Any]) -> str:
         lines.append(f"Outbox: tidak terbaca ({ob['error']})")
     else:
         lines.append(f"Outbox: {ob.get('pending', 0)} menunggu, {ob.get('dead', 0)} gagal permanen")
+    fs = status.get("findings") or {}
+    if fs.get("overdue"):
+        lines.append(f"LEWAT BATAS PENANGANAN: {fs['overdue']} temuan belum ditinjau: "
+                     + ", ".join(f"{i['id'][:8]} ({i['person']}, batas {fmt_wita(i['deadline'])})"
+                                 for i in fs.get("overdue_items", [])[:5])
+                     + ("; ..." if fs["overdue"] > 5 else ""))
+    if fs.get("open_cases"):
+        lines.append(f"Kasus terbuka: {fs['open_cases']} (akun orangnya dipantau lebih sering)")
     lines += _list_lines(status)
     lines.append(f"Akun dipantau: {status.get('watched_accounts', 0)}; kesehatan: "
                  + (", ".join(f"{k} {v}" for k, v in sorted(status['accounts_by_health'].items())) or "belum ada data"))

@@ -1,0 +1,171 @@
+"""Capture on report: a tip (a post link) fetched now, its evidence kept, a finding for review.
+
+``pantau capture URL --by NAME`` and the console's tip forms call
+:func:`scraper.app.capture_tip`, which uses this module: find the watched
+account the link belongs to (:func:`locate`), fetch the account's page through
+the one fetch path and find the post on it (following older pages a little),
+capture the evidence exactly as the daemon does (``EvidenceRecorder``: image,
+raw data, hashes, a ``captured`` custody entry) plus a ``reported`` custody
+entry naming who reported it, run the detector, and store a finding with
+``source = "laporan"`` whatever the score.
+
+Only listed accounts are watched (data protection). A link to an account on
+no watchlist is refused unless the caller gives a reason (``--unlisted
+"REASON"``); the reason goes into the audit log with the tip.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from alerts.timeutil import iso
+
+from .errors import PantauError
+from .models import Account, Person, Post
+from .platforms import get_adapter, infer_platform, known_platforms
+from .platforms.base import Adapter, Page
+from .platforms.post_links import PostLink, post_link, same_post
+
+MAX_URL = 2000
+MAX_NOTE = 2000
+#: older pages followed to find the post on its account's page
+MAX_PAGES = 5
+#: listed accounts on the link's host tried when the link does not name its account
+MAX_TRIES = 5
+
+
+class TipError(PantauError):
+    """A tip that cannot be captured (message in Indonesian, for staff)."""
+
+
+@dataclass
+class Target:
+    """Where a tip's post lives: the person, the account, the post id if the link names it."""
+
+    person: Person
+    account: Account
+    post_id: str | None
+    listed: bool
+
+
+def check_url(url: str) -> str:
+    url = (url or "").strip()
+    if not url.lower().startswith(("http://", "https://")) or len(url) > MAX_URL or any(c.isspace() for c in url):
+        raise TipError("tautan unggahan harus berupa alamat http(s) lengkap, misalnya https://t.me/kanal/123")
+    return url
+
+
+def _platform_of(url: str, platform: str | None) -> str | None:
+    if platform:
+        if platform not in known_platforms():
+            raise TipError(f"platform {platform!r} tidak dikenal; pilihan: {', '.join(known_platforms())}")
+        return platform
+    return infer_platform(url)
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).netloc or "").lower().removeprefix("www.")
+
+
+def _same_account(a: str, b: str) -> bool:
+    return same_post(a, b)  # same host, path, fragment: the comparison is the same
+
+
+def locate(url: str, people: list[Person], known_posts: dict[str, tuple[str, str]],
+           platform: str | None = None) -> tuple[list[Target], PostLink | None]:
+    """Listed accounts ``url`` may belong to (best first), and what the link itself names.
+
+    ``known_posts``: post URL -> (account key, post id) of posts Pantau already stored.
+    """
+    name = _platform_of(url, platform)
+    link = post_link(url, name) if name else None
+    accounts = [(p, a) for p in people for a in p.accounts]
+    if link is None and name is None:  # a platform whose links fit the pattern (e.g. Telegram on its own host)
+        for p, a in accounts:
+            guess = post_link(url, a.platform)
+            if guess and guess.account_url and _same_account(guess.account_url, a.url):
+                link = guess
+                break
+    if link and link.account_url:
+        hits = [Target(p, a, link.post_id, True) for p, a in accounts
+                if a.platform == link.platform and _same_account(link.account_url, a.url)]
+        if hits:
+            return hits, link
+    for stored_url, (key, post_id) in known_posts.items():
+        if same_post(stored_url, url):
+            hits = [Target(p, a, post_id, True) for p, a in accounts if a.key == key]
+            if hits:
+                return hits, link
+    if link and link.account_url:
+        return [], link  # the link names its account, and it is on no watchlist
+    host = _host(url)
+    near = [Target(p, a, link.post_id if link else None, True) for p, a in accounts
+            if _host(a.url) == host and (name is None or a.platform == name)]
+    return near[:MAX_TRIES], link
+
+
+def unlisted_target(url: str, link: PostLink | None, reason: str) -> Target:
+    """The account of a link to an account on no watchlist (a tip with ``--unlisted``)."""
+    if link is None or not link.account_url:
+        raise TipError("akun unggahan ini tidak ada di daftar pantauan dan tidak bisa ditentukan dari tautannya; "
+                       "tambahkan akunnya ke daftar pantauan lalu ulangi (atau sebutkan --platform)")
+    person = Person(name=f"Akun tidak terdaftar: {link.account_url}", nip="", position="-", unit="-",
+                    accounts=(), source="laporan")
+    account = Account(platform=link.platform, url=link.account_url, person_name=person.name)
+    return Target(person=person, account=account, post_id=link.post_id, listed=False)
+
+
+def find_post(posts: list[Post], url: str, post_id: str | None) -> Post | None:
+    for post in posts:
+        if same_post(post.url, url) or (post_id and post.post_id == post_id):
+            return post
+    return None
+
+
+async def fetch_post(services: Any, adapter: Adapter, account: Account, url: str,
+                     post_id: str | None) -> tuple[Post, Page] | None:
+    """The post and the page it was read from, through the daemon's fetch path; None if not found."""
+    from .parsing import read_posts
+    from .pipeline import _fetch
+
+    page = await _fetch(services, adapter, account, {}, conditional=False)
+    for _ in range(MAX_PAGES):
+        posts = list(read_posts(adapter, page, account))
+        post = find_post(posts, url, post_id)
+        if post is not None:
+            return post, page
+        older = _older(adapter, page, posts, account, post_id)
+        if not older or not posts:
+            return None
+        page = await _fetch(services, adapter, account, {}, url=older, conditional=False)
+    return None
+
+
+def _older(adapter: Adapter, page: Page, posts: list[Post], account: Account, post_id: str | None) -> str | None:
+    if adapter.name == "telegram" and post_id and post_id.isdigit():
+        # straight to the page that ends with the post (t.me/s/<name>?before=<id+1>)
+        ids = [int(p.post_id) for p in posts if p.post_id.isdigit()]
+        if ids and min(ids) > int(post_id) + 1:
+            base = adapter.fetch_url(account)
+            return f"{base}?before={int(post_id) + 1}"
+    return adapter.older_page_url(page, posts, account)
+
+
+def tip_id(account: Account, post_id: str) -> str:
+    """One finding per reported post (a second tip on it is added to the same finding)."""
+    return hashlib.sha256(f"laporan|{account.key}|{post_id}".encode()).hexdigest()[:16]
+
+
+def tip_record(by: str, note: str, url: str, now: Any, channel: str, unlisted: str = "") -> dict[str, Any]:
+    return {"by": by, "note": note, "url": url, "at": iso(now), "channel": channel,
+            **({"unlisted_reason": unlisted} if unlisted else {})}
+
+
+def check_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise TipError(f"catatan terlalu panjang (maksimal {MAX_NOTE} karakter)")
+    return note
