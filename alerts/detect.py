@@ -11,6 +11,7 @@ that did not count; its reason says why).
 """
 from __future__ import annotations
 
+import bisect
 import datetime
 import logging
 import re
@@ -227,10 +228,12 @@ class Detector:
         return hits
 
     def _emoji_hits(self, norm: NormalizedText) -> list[Hit]:
-        hits = []
-        starts = [t.start for t in norm.tokens]
+        hits: list[Hit] = []
+        if norm.original.isascii():
+            return hits  # keycaps and gesture emoji are never ASCII
+        starts = [t.start for t in norm.tokens]  # non-decreasing: tokens follow the text
         for number, start, end, term in find_emoji_signals(norm.original):
-            pos = sum(1 for s in starts if s <= start)
+            pos = bisect.bisect_right(starts, start)  # how many tokens start at or before the emoji
             tok = max(0, pos - 1) if pos else 0
             hits.append(Hit("emoji", term, tok, max(tok, pos - 1 if pos else 0), start, end, number=number))
         return hits
@@ -243,15 +246,19 @@ class Detector:
         return value if 1 <= value <= self._max_number else None
 
     def _number_hits(self, norm: NormalizedText) -> list[Hit]:
-        hits = []
+        hits: list[Hit] = []
         words = [t.norm for t in norm.tokens]
-        urls = url_spans(norm.original)
+        urls: list[tuple[int, int]] | None = None
         for i, word in enumerate(words):
-            if urls and in_spans(norm.tokens[i].start, urls):
-                continue  # digits inside a link (t.co/..03..) are not ballot numbers
+            if not word.isdigit() and word not in _NUMBER_WORDS:
+                continue  # neither digits nor a number word: never a ballot number
             value = self._number_value(word, i >= 1 and words[i - 1] == "nomor")
             if value is None:
                 continue
+            if urls is None:
+                urls = url_spans(norm.original)
+            if urls and in_spans(norm.tokens[i].start, urls):
+                continue  # digits inside a link (t.co/..03..) are not ballot numbers
             prev = words[i - 1] if i >= 1 else ""
             prev2 = words[i - 2] if i >= 2 else ""
             start_tok = i

@@ -107,6 +107,8 @@ class Lexicon:
     vocabulary: Vocabulary
     paths: tuple[str, ...]
     handles: Mapping[str, Term] = field(default_factory=lambda: MappingProxyType({}))  # handle (no "@", lower) -> term
+    # (election id, number) -> candidate, filled on first use: the detector asks for every match
+    _candidates: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def election(self, election_id: str) -> Election:
         for election in self.elections:
@@ -115,8 +117,12 @@ class Lexicon:
         raise KeyError(f"unknown election {election_id!r}; known: {[e.id for e in self.elections]}")
 
     def candidate(self, election_id: str, number: int) -> Candidate | None:
+        found = self._candidates.get((election_id, number))
+        if found is not None:
+            return found
         for cand in self.election(election_id).candidates:
             if cand.number == number:
+                self._candidates[(election_id, number)] = cand
                 return cand
         return None
 

@@ -65,6 +65,9 @@ _EMOJI_RE = re.compile(
     "([0-9])\ufe0f?\u20e3|([" + "".join(GESTURES) + "])[\ufe0f\U0001f3fb-\U0001f3ff]*"
 )
 _TOKEN_RE = re.compile(r"(?:[^\W_]|[@$])+(?:['’`´](?:[^\W_])+)*")
+# The same matches as _TOKEN_RE on a text whose "_" are replaced by spaces (same length): once
+# no "_" is left, [\w@$] is ([^\W_]|[@$]) and one character class scans twice as fast.
+_TOKEN_FAST = re.compile(r"[\w@$]+(?:['’`´]\w+)*")
 _APOSTROPHES = str.maketrans("", "", "'’`´")
 _SPACED_GAP = frozenset(" .-_*/|·•")
 _RUN3 = re.compile(r"(.)\1{2,}")
@@ -123,7 +126,7 @@ class Vocabulary:
     slang: Mapping[str, str]
     squeezed: Mapping[str, str]  # squeeze(word) -> word
     # (original token, folded token) -> (words, upper, how): memo of a pure function of the two
-    cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    cache: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     @classmethod
     def build(cls, words: set[str] | frozenset[str], slang: Mapping[str, str]) -> "Vocabulary":
@@ -337,7 +340,8 @@ def _split_hashtag(original: str, folded: str, vocab: Vocabulary) -> list[tuple[
 
 def _raw_tokens(text: str, folded: str, index: list[int]) -> list[tuple[int, int, bool]]:
     """Token spans in ``folded`` as (start, end, is_hashtag), spaced letters joined."""
-    spans = [(s, e, s > 0 and folded[s - 1] == "#") for s, e in (m.span() for m in _TOKEN_RE.finditer(folded))]
+    spans = [(s, e, s > 0 and folded[s - 1] == "#")
+             for s, e in (m.span() for m in _TOKEN_FAST.finditer(folded.replace("_", " ")))]
     single = [e - s == 1 for s, e, _ in spans]
     if not any(map(operator.and_, single, single[1:])):
         return spans  # no two single characters in a row: nothing can be joined
@@ -403,38 +407,43 @@ def normalize(text: str, vocab: Vocabulary = EMPTY_VOCABULARY) -> NormalizedText
     vocabulary (``vocab.cache``, bounded): words repeat across posts far more than they vary.
     """
     folded, index = fold_chars(text)
+    ascii_text = len(index) == len(text) and text.isascii()  # then index[i] == i
     tokens: list[Token] = []
+    norms: list[str] = []
     hashtags: list[Hashtag] = []
     cache = vocab.cache
+    new_token = tuple.__new__
     for s, e, is_hashtag in _raw_tokens(text, folded, index):
-        ostart, oend = index[s], index[e - 1] + 1
+        ostart, oend = (s, e) if ascii_text else (index[s], index[e - 1] + 1)
         source = text[ostart:oend]
-        raw = folded[s:e]
         if is_hashtag:
+            raw = folded[s:e]
             tag = len(hashtags)
             word = raw.translate(_APOSTROPHES)
             hashtags.append(Hashtag("".join(c for c in word if c.isalnum()), ostart - 1, oend))
-            tokens.extend(_hashtag_tokens(text, source, raw, s, index, tag, vocab))
+            for tok in _hashtag_tokens(text, source, raw, s, index, tag, vocab):
+                tokens.append(tok)
+                norms.append(tok.norm)
             continue
-        key = (source, raw)
+        # an ASCII token folds to its lower case, so how it was written is the whole key
+        key = source if source.isascii() else (source, folded[s:e])
         found = cache.get(key)
         if found is None:
-            found = _word_tokens(source, raw, vocab)
+            found = _word_tokens(source, folded[s:e], vocab)
             if len(cache) < _WORD_CACHE_SIZE:
                 cache[key] = found
         words, upper, how = found
         for w in words:
-            tokens.append(Token(w, ostart, oend, upper, -1, how))
-    starts: list[int] = []
-    pos = 0
-    for tok in tokens:
-        starts.append(pos)
-        pos += len(tok.norm) + 1
+            tokens.append(new_token(Token, (w, ostart, oend, upper, -1, how)))
+            norms.append(w)
+    # offset of each token's word in the joined text: the lengths before it, plus one space each
+    # (map stops at the shorter range, so the running total after the last word is dropped)
+    starts = tuple(map(operator.add, itertools.accumulate(map(len, norms), initial=0), range(len(norms))))
     return NormalizedText(
         original=text,
-        text=" ".join(t.norm for t in tokens),
+        text=" ".join(norms),
         tokens=tuple(tokens),
-        token_starts=tuple(starts),
+        token_starts=starts,
         hashtags=tuple(hashtags),
     )
 

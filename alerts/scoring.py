@@ -48,7 +48,7 @@ _SUPPRESS_CLASS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """One raw match before scoring; ``t0``..``t1`` are token indices (inclusive)."""
 

@@ -31,6 +31,7 @@ _UNKNOWN_PAIR = re.compile(
 _UNKNOWN_CUE = re.compile(
     r"\b(cagub|cawagub|cabup|cawabup|cawalkot|calon wali ?kota|calon bupati|calon gubernur|paslon)\s+"
     r"(?:nomor\s+(?:urut\s+)?)?0?([1-9])\b", re.I)
+_PAIR_CUES = ("pilih", "coblos", "dukung", "menangkan", "paslon", "pasangan")  # _UNKNOWN_PAIR needs one (same case)
 CANDIDATE_REF_KINDS = frozenset({"name", "pair", "alias", "nickname", "hashtag", "slogan", "handle", "ambiguous",
                                  "acronym", "weak_slogan", "fuzzy"})
 POLITICAL_KINDS = frozenset({"name", "pair", "alias", "nickname", "hashtag", "slogan", "handle", "party", "campaign",
@@ -69,11 +70,14 @@ class TargetFinder:
                 self._surnames.setdefault(last, set()).add(first)
         self._known_words = frozenset(known_words)
         self._fuzzy_keys = sorted(self._fuzzy)
+        self._fuzzy_cache: dict[str, str | None] = {}  # word -> the name it misspells, or None
 
     # -- extra hits ---------------------------------------------------------------
 
     def handle_hits(self, norm: NormalizedText) -> list[Hit]:
-        hits = []
+        hits: list[Hit] = []
+        if "@" not in norm.original:
+            return hits
         for m in _HANDLE.finditer(norm.original):
             term = self.lexicon.handles.get(m.group(1).lower())
             if term is None:
@@ -83,21 +87,40 @@ class TargetFinder:
             hits.append(hit)
         return hits
 
+    def misspelt_name(self, word: str) -> str | None:
+        """The candidate name word that ``word`` misspells ("prabowoo" -> "prabowo"), or None.
+
+        A pure function of the word, remembered (bounded): rapidfuzz runs once per new word."""
+        try:
+            return self._fuzzy_cache[word]
+        except KeyError:
+            pass
+        name = None
+        if len(word) >= 6 and word.isalpha() and word not in self._known_words and word not in self.dictionary:
+            best = process.extractOne(word, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=88)
+            if best is not None and best[0][0] == word[0]:
+                name = best[0]
+        if len(self._fuzzy_cache) < 50_000:
+            self._fuzzy_cache[word] = name
+        return name
+
     def fuzzy_hits(self, norm: NormalizedText, hits: list[Hit]) -> list[Hit]:
         covered = {i for h in hits for i in range(h.t0, h.t1 + 1)}
-        urls = url_spans(norm.original)
+        urls: list[tuple[int, int]] | None = None
         out = []
         for i, tok in enumerate(norm.tokens):
-            word = tok.norm
-            if (i in covered or len(word) < 6 or not word.isalpha() or word in self._known_words
-                    or word in self.dictionary or in_spans(tok.start, urls)):
+            if i in covered:
                 continue
-            best = process.extractOne(word, self._fuzzy_keys, scorer=fuzz.ratio, score_cutoff=88)
-            if best is None or best[0][0] != word[0]:
+            name = self.misspelt_name(tok.norm)
+            if name is None:
                 continue
-            term = self._fuzzy[best[0]]
-            hit = Hit("fuzzy", best[0], i, i, tok.start, tok.end, term.election, term.number)
-            hit.reason = f"salah eja '{norm.original[tok.start:tok.end]}' mirip '{best[0]}'"
+            if urls is None:
+                urls = url_spans(norm.original)
+            if in_spans(tok.start, urls):
+                continue
+            term = self._fuzzy[name]
+            hit = Hit("fuzzy", name, i, i, tok.start, tok.end, term.election, term.number)
+            hit.reason = f"salah eja '{norm.original[tok.start:tok.end]}' mirip '{name}'"
             out.append(hit)
         return out
 
@@ -106,7 +129,7 @@ class TargetFinder:
         known = {(h.start, h.end) for h in hits if h.candidate_key}
         text = norm.original
         out = []
-        for m in _UNKNOWN_PAIR.finditer(text):
+        for m in _UNKNOWN_PAIR.finditer(text) if any(w in text for w in _PAIR_CUES) else ():
             a, b = m.group(2).lower(), m.group(3).lower()
             if a in self._known_words or b in self._known_words or a in self.dictionary or b in self.dictionary:
                 continue

@@ -16,7 +16,7 @@ import unicodedata
 
 import pytest
 
-from alerts.normalize import CONFUSABLES, _is_invisible, fold_chars
+from alerts.normalize import _TOKEN_FAST, _TOKEN_RE, CONFUSABLES, _is_invisible, fold_chars, normalize
 from alerts.stance import default_model, features
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -83,3 +83,22 @@ def test_stance_weighted_features_equal_filtered_features() -> None:
     for text in texts:
         spans = ((0, min(5, len(text))),)
         assert model.weighted_features(text, spans) == [f for f in features(text, spans) if f in model.weights]
+
+
+TRICKY = ["a_b c__d @x$y _a'b a'_b", "x’’y don't ́a'́b", "__init__ @@ $ _ '", "Rahmad Mas'ud `´ 'a", "p r a b o w o  g i b r a n"]
+
+
+def test_fast_token_pattern_finds_the_same_tokens() -> None:
+    texts = TRICKY + [row["text"] for row in equivalence.trap_rows()] + [row["text"] for row in equivalence.dev_rows()]
+    for text in texts:
+        folded = fold_chars(text)[0]
+        slow = [m.span() for m in _TOKEN_RE.finditer(folded)]
+        assert [m.span() for m in _TOKEN_FAST.finditer(folded.replace("_", " "))] == slow, text
+
+
+def test_token_starts_never_go_back() -> None:
+    """The emoji step counts the tokens before an emoji by bisection: starts must not decrease."""
+    for row in equivalence.trap_rows():
+        for _, text in equivalence.variants(row["text"]):
+            starts = [t.start for t in normalize(text).tokens]
+            assert starts == sorted(starts), text
