@@ -566,7 +566,11 @@ cli_cases.register(app, findings_app)
 
 
 def main(args: list[str] | None = None) -> None:  # console script
-    """Run the CLI; click's own usage errors are shown in Indonesian (exit 2)."""
+    """Run the CLI; click's own usage errors are shown in Indonesian (exit 2).
+
+    Anything else that escapes a command becomes one Indonesian line naming the
+    error (exit 1), never a traceback; ``-v`` adds the traceback for developers.
+    """
     try:  # recent typer vendors its own copy of click
         from typer._click import exceptions as click
     except ImportError:  # pragma: no cover - older typer uses click itself
@@ -579,14 +583,29 @@ def main(args: list[str] | None = None) -> None:  # console script
         where = exc.ctx.command_path if exc.ctx is not None else "pantau"
         print(f"Galat: {usage_error_id(exc.format_message())}.\nBantuan: {where} --help", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except click.Abort:
+    except typer.Abort:  # typer's own Abort (its vendored click has none)
         print("Dibatalkan.", file=sys.stderr)
         sys.exit(1)
     except ProblemsError as exc:  # pragma: no cover - last resort
         for problem in exc.problems:
             print(mask(str(problem)), file=sys.stderr)
         sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for staff
+        print(unexpected_error_line(exc), file=sys.stderr)
+        if STATE.verbose:
+            import traceback
+
+            print(mask("".join(traceback.format_exception(exc))), file=sys.stderr)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def unexpected_error_line(exc: BaseException) -> str:
+    """One Indonesian line for an error no command expected (secrets masked)."""
+    detail = (str(exc).splitlines() or [""])[0].strip()
+    what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return (f"Galat tak terduga: {mask(what)[:500]}. Perintah dihentikan. "
+            "Jalankan lagi dengan -v untuk rincian, atau laporkan ke pengelola Pantau.")
 
 
 if __name__ == "__main__":  # pragma: no cover

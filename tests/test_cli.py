@@ -90,3 +90,23 @@ def test_probe_bad_account_or_dead_host_is_a_clear_error_not_a_traceback(tmp_pat
                                  "--platform", "telegram"])
     assert result.exit_code == 1 and "127.0.0.1:9/kanal_uji" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_an_error_escaping_a_command_is_one_indonesian_line_not_a_traceback(tmp_path):
+    """Regression: main() caught `click.Abort` from a module without it, so any
+    unexpected error became an AttributeError traceback."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[lexicon]\npaths = ["{repo}/watchlists/lexicon/*.toml"]\n[watchlists]\npaths = []\n'
+                   '[storage]\ndir = "data"\n')
+    (tmp_path / "data" / "findings.json").mkdir(parents=True)  # a folder where the findings file goes
+    proc = subprocess.run([sys.executable, "-m", "scraper.cli", "--config", str(cfg), "findings", "list"],
+                          capture_output=True, text=True, cwd=repo, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "AttributeError" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Galat tak terduga: IsADirectoryError"), proc.stderr
+    assert "findings.json" in lines[0] and "-v" in lines[0]
