@@ -23,7 +23,7 @@ from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
 from alerts.decide import EVAL_NEAR, STANCE_CUES, Decision, decide
 from alerts.lexicon import Lexicon, Term
-from alerts.normalize import NormalizedText, find_emoji_signals, normalize
+from alerts.normalize import GESTURES, NormalizedText, find_emoji_signals, normalize
 from alerts.scoring import BONUS, Hit, Scorer, drop_contained, hit_from_term
 from alerts.stance import Stance, StanceModel, default_model
 from alerts.targets import TargetFinder, in_spans, is_strong_reference, political_context, url_spans
@@ -40,6 +40,7 @@ _CATEGORY = {
     "support": "support", "campaign": "campaign", "neutral": "neutral", "nickname": "alias", "handle": "handle",
     "fuzzy": "alias", "unknown": "unknown", "praise": "praise", "attack": "attack", "reporting": "reporting",
 }
+_EMOJI_MARKS = ("\u20e3", *GESTURES)  # every match of find_emoji_signals holds one of these
 _NUMBER_WORDS = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5}
 _BALLOT_WORDS = frozenset({"paslon", "capres", "cawapres", "cabup", "cawabup", "cagub", "cawagub", "kandidat",
                            "calon", "pasangan", "pilih", "coblos", "dukung", "contreng", "menangkan"})
@@ -207,10 +208,11 @@ class Detector:
     def _term_hits(self, norm: NormalizedText) -> list[Hit]:
         hits = []
         padded = f" {norm.text} "
-        tokens, token_index = norm.tokens, norm.token_index
+        tokens, starts, bisect_right = norm.tokens, norm.token_starts, bisect.bisect_right
         for end, (length, terms) in self._automaton.iter(padded):
-            t0 = token_index(end - length + 1)  # the term's first and last character in norm.text
-            t1 = token_index(end - 2)
+            # the tokens of the term's first and last character in norm.text (norm.token_index)
+            t0 = max(0, bisect_right(starts, end - length + 1) - 1)
+            t1 = max(0, bisect_right(starts, end - 2) - 1)
             start, stop = tokens[t0].start, tokens[t1].end
             upper = tokens[t0].upper if t0 == t1 else all(tokens[i].upper for i in range(t0, t1 + 1))
             for term in terms:
@@ -229,8 +231,8 @@ class Detector:
 
     def _emoji_hits(self, norm: NormalizedText) -> list[Hit]:
         hits: list[Hit] = []
-        if norm.original.isascii():
-            return hits  # keycaps and gesture emoji are never ASCII
+        if norm.original.isascii() or not any(c in norm.original for c in _EMOJI_MARKS):
+            return hits  # no keycap mark and no gesture emoji: find_emoji_signals finds nothing
         starts = [t.start for t in norm.tokens]  # non-decreasing: tokens follow the text
         for number, start, end, term in find_emoji_signals(norm.original):
             pos = bisect.bisect_right(starts, start)  # how many tokens start at or before the emoji

@@ -141,6 +141,25 @@ def _same_subject(outer: Hit, inner: Hit) -> bool:
     return False
 
 
+# The reason of a counted target, by kind: (hit, description of what it points at) -> text.
+_LABELS = {
+    "name": lambda hit, what: f"nama lengkap {what}", "pair": lambda hit, what: f"nama pasangan {what}",
+    "alias": lambda hit, what: f"nama panggilan {what}", "hashtag": lambda hit, what: f"tagar kampanye {what}",
+    "slogan": lambda hit, what: f"jargon/slogan {what}",
+    "ambiguous": lambda hit, what: f"'{hit.term}' (ambigu) merujuk {what}",
+    "acronym": lambda hit, what: f"singkatan pasangan (kapital) {what}",
+    "weak_slogan": lambda hit, what: f"jargon umum '{hit.term}' merujuk {what}",
+    "party": lambda hit, what: f"nama {what}", "party_ambiguous": lambda hit, what: f"'{hit.term}' merujuk {what}",
+    "number_explicit": lambda hit, what: f"nomor urut {hit.number}",
+    "nickname": lambda hit, what: f"julukan/sebutan '{hit.term}' untuk {what}",
+    "handle": lambda hit, what: f"akun calon {hit.term}: {what}",
+    "fuzzy": lambda hit, what: f"{hit.reason or hit.term} ({what})", "unknown": lambda hit, what: hit.reason,
+    "number": lambda hit, what: f"nomor {hit.number}", "gesture": lambda hit, what: f"sebutan gestur {hit.number} jari",
+    "gesture_strong": lambda hit, what: f"salam/gestur kampanye {hit.number} jari",
+    "emoji": lambda hit, what: f"emoji/gestur angka {hit.number}",
+}
+
+
 class Scorer:
     """Scores the hits of one post; holds no state between posts."""
 
@@ -297,18 +316,8 @@ class Scorer:
 
     def _target_reason(self, hit: Hit) -> str:
         what = self._describe(hit)
-        labels = {
-            "name": f"nama lengkap {what}", "pair": f"nama pasangan {what}", "alias": f"nama panggilan {what}",
-            "hashtag": f"tagar kampanye {what}", "slogan": f"jargon/slogan {what}",
-            "ambiguous": f"'{hit.term}' (ambigu) merujuk {what}", "acronym": f"singkatan pasangan (kapital) {what}",
-            "weak_slogan": f"jargon umum '{hit.term}' merujuk {what}", "party": f"nama {what}",
-            "party_ambiguous": f"'{hit.term}' merujuk {what}", "number_explicit": f"nomor urut {hit.number}",
-            "nickname": f"julukan/sebutan '{hit.term}' untuk {what}", "handle": f"akun calon {hit.term}: {what}",
-            "fuzzy": f"{hit.reason or hit.term} ({what})", "unknown": hit.reason,
-            "number": f"nomor {hit.number}", "gesture": f"sebutan gestur {hit.number} jari",
-            "gesture_strong": f"salam/gestur kampanye {hit.number} jari", "emoji": f"emoji/gestur angka {hit.number}",
-        }
-        reason = labels.get(hit.kind, what)
+        label = _LABELS.get(hit.kind)  # only the label of this kind is formatted
+        reason = label(hit, what) if label else what
         if hit.notes:
             reason += "; " + "; ".join(hit.notes)
         return reason

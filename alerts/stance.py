@@ -15,6 +15,7 @@ features, shared by training and inference.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import pathlib
@@ -198,16 +199,13 @@ class StanceModel:
         building strings for n-grams the model never learned."""
         words, marks = _words_and_marks(text, spans)
         rank = self._rank
-        out = {rank[f] for f in marks if f in rank}
-        word_ranks = self._word_ranks
-        previous = None
-        for word in words:
-            out.update(word_ranks(word))
-            if previous is not None:
-                pair = rank.get(f"{previous} {word}")
-                if pair is not None:
-                    out.add(pair)
-            previous = word
+        per_word = list(map(self._word_cache.get, words))
+        if None in per_word:  # words not seen before
+            per_word = [found if found is not None else self._word_ranks(word) for found, word in zip(per_word, words)]
+        out = set(itertools.chain.from_iterable(per_word))
+        out.update(map(rank.get, map(" ".join, zip(words, words[1:]))))  # word pairs ("a b")
+        out.discard(None)  # pairs without a weight
+        out.update(rank[f] for f in marks if f in rank)
         return sorted(out), marks
 
     def weighted_features(self, text: str, spans: tuple[tuple[int, int], ...] = ()) -> list[str]:

@@ -126,13 +126,15 @@ class TargetFinder:
 
     def unknown_hits(self, norm: NormalizedText, hits: list[Hit]) -> list[Hit]:
         """Generic cues for candidates that are not in the lexicon (another region's Pilkada)."""
-        known = {(h.start, h.end) for h in hits if h.candidate_key}
         text = norm.original
         out = []
+        known = None
         for m in _UNKNOWN_PAIR.finditer(text) if any(w in text for w in _PAIR_CUES) else ():
             a, b = m.group(2).lower(), m.group(3).lower()
             if a in self._known_words or b in self._known_words or a in self.dictionary or b in self.dictionary:
                 continue
+            if known is None:
+                known = {(h.start, h.end) for h in hits if h.candidate_key}
             if any(s < m.end() and m.start(2) < e for s, e in known):
                 continue
             start, end = m.start(2), m.end()
@@ -187,8 +189,7 @@ def political_context(hits: list[Hit], norm: NormalizedText) -> bool:
         return True
     if len({h.candidate_key for h in hits if h.candidate_key and not h.ignored}) >= 2:
         return True
-    words = {t.norm for t in norm.tokens}
-    return bool(words & POLITICAL_WORDS)
+    return not POLITICAL_WORDS.isdisjoint(norm.text.split(" "))  # the tokens' words (never contain a space)
 
 
 POLITICAL_WORDS = frozenset({
