@@ -378,7 +378,7 @@ async def capture_tip(config: Config, url: str, *, by: str, note: str = "", unli
     from .errors import FetchError, HealthProblem
     from .pipeline import build_finding, finding_alert
     from .review import audit_log
-    from .tips import TipError, check_note, check_url, fetch_post, locate, tip_id, tip_record, unlisted_target
+    from .tips import TipError, Unlisted, check_note, check_url, fetch_post, locate, tip_id, tip_record, unlisted_target
 
     url, note = check_url(url), check_note(note)
     by, unlisted = " ".join((by or "").split())[:64], " ".join((unlisted or "").split())[:500]
@@ -390,7 +390,7 @@ async def capture_tip(config: Config, url: str, *, by: str, note: str = "", unli
     targets, link = locate(url, people, known, platform)
     if not targets:
         if not unlisted:
-            raise TipError("akun unggahan ini tidak ada di daftar pantauan; Pantau hanya memantau akun yang terdaftar. "
+            raise Unlisted("akun unggahan ini tidak ada di daftar pantauan; Pantau hanya memantau akun yang terdaftar. "
                            "Jika tetap perlu diamankan, ulangi dengan --unlisted \"ALASAN\" (alasannya dicatat di log "
                            "audit), atau tambahkan akunnya ke daftar pantauan")
         targets = [unlisted_target(url, link, unlisted)]

@@ -59,7 +59,7 @@ def _guard(fn):
 @_guard
 def users_add(
     name: str = typer.Argument(..., help="Nama pengguna (huruf kecil, angka, . _ -)."),
-    role: str = typer.Option(..., "--role", help="reviewer (peninjau) atau admin."),
+    role: str = typer.Option(..., "--role", help="reviewer (peninjau), admin, atau pkd (pengawas desa: hanya mengirim laporan)."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Baca kata sandi dari stdin (satu baris)."),
 ) -> None:
     """Tambah pengguna konsol (tidak ada pengguna bawaan)."""

@@ -247,6 +247,10 @@ class WebSettings(_Section):
     session_lifetime: Duration = "12h"
     #: the key that signs session cookies (empty: ``<storage>/web-secret.key``, made on first start, 0600)
     secret_key_file: str = ""
+    #: a public tip page at ``/lapor`` (no login; only submits a post link, rate-limited per address)
+    public_tips: bool = False
+    #: public tips accepted per address and hour
+    public_tips_per_hour: int = Field(5, ge=1, le=100)
 
     @field_validator("base_url")
     @classmethod

@@ -39,6 +39,10 @@ class TipError(PantauError):
     """A tip that cannot be captured (message in Indonesian, for staff)."""
 
 
+class Unlisted(TipError):
+    """The post's account is on no watchlist and no reason to capture it anyway was given."""
+
+
 @dataclass
 class Target:
     """Where a tip's post lives: the person, the account, the post id if the link names it."""
@@ -83,12 +87,13 @@ def locate(url: str, people: list[Person], known_posts: dict[str, tuple[str, str
     name = _platform_of(url, platform)
     link = post_link(url, name) if name else None
     accounts = [(p, a) for p in people for a in p.accounts]
-    if link is None and name is None:  # a platform whose links fit the pattern (e.g. Telegram on its own host)
+    if link is None and name is None:  # a host of no known platform: the link patterns of the listed accounts there
+        fitting = []
         for p, a in accounts:
-            guess = post_link(url, a.platform)
-            if guess and guess.account_url and _same_account(guess.account_url, a.url):
-                link = guess
-                break
+            guess = post_link(url, a.platform) if _host(a.url) == _host(url) else None
+            if guess and guess.account_url:
+                fitting.append((not _same_account(guess.account_url, a.url), guess))
+        link = min(fitting, key=lambda item: item[0])[1] if fitting else None
     if link and link.account_url:
         hits = [Target(p, a, link.post_id, True) for p, a in accounts
                 if a.platform == link.platform and _same_account(link.account_url, a.url)]

@@ -190,7 +190,10 @@ async def login(request: Request) -> Response:
     console.limiter.succeeded(name)
     value, _csrf = console.sessions.issue(user)
     log.info("login: %s from %s", user.name, address)
-    response = RedirectResponse(_safe_next(str(form.get("lanjut") or "")), status_code=303)
+    target = _safe_next(str(form.get("lanjut") or ""))
+    if not user.can("findings.view") and user.can("tips.submit"):
+        target = "/laporan"  # a village supervisor (pkd) sees only the tip form and their own tips
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, value, **console.sessions.cookie_args(int(console.sessions.lifetime)))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
     return response
@@ -206,7 +209,10 @@ async def logout(request: Request) -> Response:
 
 
 def home(request: Request) -> Response:
-    return RedirectResponse("/temuan", status_code=303)
+    console: Console = request.app.state.console
+    ident = identify(console, request)
+    only_tips = ident is not None and not ident.can("findings.view") and ident.can("tips.submit")
+    return RedirectResponse("/laporan" if only_tips else "/temuan", status_code=303)
 
 
 class SecurityHeaders:
@@ -229,7 +235,7 @@ class SecurityHeaders:
 
 def create_app(config: Config, *, users: UserStore | None = None, limiter: LoginLimiter | None = None,
                clock: Callable[[], datetime] = utc_now) -> Starlette:
-    from . import api, pages
+    from . import api, pages, tips
 
     stores = open_stores(config)
     users = users or UserStore(users_path(config))
@@ -245,6 +251,7 @@ def create_app(config: Config, *, users: UserStore | None = None, limiter: Login
         Route("/keluar", logout, methods=["POST"]),
         *pages.routes(),
         *api.routes(),
+        *tips.routes(),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})

@@ -23,7 +23,10 @@ from . import views
 from .app import Console, guard
 
 MESSAGES = {"dikonfirmasi": "Temuan dikonfirmasi. Laporan PDF sekarang bisa diunduh.",
-            "ditolak": "Temuan ditolak."}
+            "ditolak": "Temuan ditolak.",
+            "kasus-recommend": "Rekomendasi dicatat (kasus: direkomendasikan).",
+            "kasus-decide": "Putusan instansi dicatat (kasus: diputus).",
+            "kasus-close": "Kasus ditutup (selesai)."}
 ACTIONS = {**ACTIONS_ID, "download": "diunduh", "export": "diekspor", "watchlist_replaced": "daftar pantauan diganti"}
 
 
@@ -93,7 +96,7 @@ def finding_page(request: Request) -> Response:
         reasons=views.reasons(finding.get("matches", [])), evidence=ev,
         has_image=SCREENSHOT in (ev.get("artefacts") or {}), check=check, custody=custody, audit=audit,
         elections=[console.elections.get(e, e) for e in finding.get("elections", [])],
-        message=MESSAGES.get(request.query_params.get("pesan", ""), ""),
+        message=MESSAGES.get(request.query_params.get("pesan", ""), ""), **views.case_view(finding, console.config),
         error=request.query_params.get("galat", "")[:300])
 
 

@@ -38,14 +38,17 @@ PERMISSIONS = {
     "people.view": "melihat orang, akun dan status",
     "watchlists.manage": "mengganti daftar pantauan",
     "users.manage": "mengelola pengguna",
+    "tips.submit": "mengirim laporan unggahan dan melihat laporan sendiri",
 }
-_REVIEWER = frozenset({"findings.view", "findings.decide", "people.view"})
+_REVIEWER = frozenset({"findings.view", "findings.decide", "people.view", "tips.submit"})
 #: role -> permissions; add a role here (and to ROLE_ID) and the routes follow
 ROLES: dict[str, frozenset[str]] = {
     "reviewer": _REVIEWER,
     "admin": _REVIEWER | {"watchlists.manage", "users.manage"},
+    #: village supervisor (pengawas kelurahan/desa): submits tips, sees only their own
+    "pkd": frozenset({"tips.submit"}),
 }
-ROLE_ID = {"reviewer": "peninjau", "admin": "admin"}
+ROLE_ID = {"reviewer": "peninjau", "admin": "admin", "pkd": "PKD (pengawas desa)"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "pantau_"

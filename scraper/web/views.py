@@ -123,7 +123,16 @@ def row(f: dict[str, Any], now: datetime) -> dict[str, Any]:
         "near": bool(d and now <= d <= now + NEAR and status == "new"),
         "deleted": bool(f.get("post_deleted_at")),
         "terms": ", ".join(f.get("terms", [])),
+        **_case_row(f),
     }
+
+
+def _case_row(f: dict[str, Any]) -> dict[str, Any]:
+    from ..cases import case_status, source_of
+    from ..review import CASE_STATUS_ID
+
+    case = case_status(f)
+    return {"source": source_of(f), "case_id": CASE_STATUS_ID[case] if case and case != "confirmed" else ""}
 
 
 def highlight(text: str, matches: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any] | None]]:
@@ -159,3 +168,12 @@ def highlight(text: str, matches: list[dict[str, Any]]) -> list[tuple[str, dict[
 def reasons(matches: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"term": m.get("term"), "category": CATEGORY_ID.get(m.get("category"), m.get("category")),
              "reason": m.get("reason") or ""} for m in matches if m.get("category") != "neutral"]
+
+
+def case_view(finding: dict[str, Any], config: Any) -> dict[str, Any]:
+    """What the case panel of a finding shows (scraper.cases; issue #19)."""
+    from ..cases import case_fields, source_of
+    from ..review import CASE_STATUS_ID
+
+    return {"case": case_fields(finding), "case_status_id": CASE_STATUS_ID, "source": source_of(finding),
+            "recipient": config.report.recipient, "tips": finding.get("tips", [])}
