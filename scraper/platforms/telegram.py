@@ -78,19 +78,49 @@ class TelegramAdapter(Adapter):
     def parse(self, page: Page, account: Account) -> list[Post]:
         check_status(page)
         soup = BeautifulSoup(page.body, "lxml")
-        messages = soup.select("div.tgme_widget_message")
+        messages = soup.find_all("div", class_="tgme_widget_message")
         if not messages:
-            if soup.select_one(".tme_no_messages_found"):
+            if soup.find(class_="tme_no_messages_found"):
                 return []
-            if soup.select_one(".tgme_channel_history"):
+            if soup.find(class_="tgme_channel_history"):
                 raise LayoutChanged("halaman kanal Telegram tanpa postingan dan tanpa penanda kanal kosong",
                                     url=page.url)
             raise NotFound("kanal Telegram tidak tersedia atau tidak punya pratinjau publik (t.me/s/)", url=page.url)
         base = page.final_url or page.url
-        older = soup.select_one('link[rel="prev"]')
+        older = next((link for link in soup.find_all("link") if link.get("rel") == ["prev"]), None)
         older_href = older.get("href") if older else None
         return build_posts((m for m in messages if "service_message" not in (m.get("class") or [])),
                            lambda msg: _post(msg, base, account, older_href), url=page.url)
+
+
+class _Index:
+    """The elements of one message by class, in document order: one walk of the
+    message instead of a CSS selector run over it per field (issue #17: the
+    selectors were most of a cycle's CPU)."""
+
+    def __init__(self, msg: Tag) -> None:
+        self.msg = msg
+        self.order: dict[int, int] = {}
+        self.by_class: dict[str, list[Tag]] = {}
+        for pos, el in enumerate(msg.find_all(True)):
+            self.order[id(el)] = pos
+            for cls in el.get("class") or ():
+                self.by_class.setdefault(cls, []).append(el)
+
+    def all(self, cls: str, name: str | None = None, attr: str | None = None,
+            inside: Tag | None = None) -> list[Tag]:
+        """Like ``inside.select(f"{name}.{cls}[{attr}]")`` (``inside`` defaults to the message)."""
+        return [el for el in self.by_class.get(cls, ())
+                if (name is None or el.name == name) and (attr is None or el.get(attr) is not None)
+                and (inside is None or inside is self.msg or any(p is inside for p in el.parents))]
+
+    def first(self, cls: str, name: str | None = None, attr: str | None = None,
+              inside: Tag | None = None) -> Tag | None:
+        found = self.all(cls, name, attr, inside)
+        return found[0] if found else None
+
+    def sorted(self, els: list[Tag]) -> list[Tag]:
+        return sorted(els, key=lambda el: self.order.get(id(el), 0))
 
 
 def _post(msg: Tag, base: str, account: Account, older: str | None) -> Post:
@@ -98,18 +128,21 @@ def _post(msg: Tag, base: str, account: Account, older: str | None) -> Post:
     if not isinstance(data_post, str) or "/" not in data_post:
         raise LayoutChanged("postingan Telegram tanpa atribut data-post", url=base)
     post_id = data_post.rsplit("/", 1)[1]
-    date_link = msg.select_one("a.tgme_widget_message_date")
-    time_el = msg.select_one("a.tgme_widget_message_date time[datetime]") or msg.select_one("time[datetime]")
+    index = _Index(msg)
+    date_links = index.all("tgme_widget_message_date", "a")
+    date_link = date_links[0] if date_links else None
+    time_el = next((t for link in date_links for t in [link.find("time", attrs={"datetime": True})] if t), None) \
+        or msg.find("time", attrs={"datetime": True})
     if date_link is None or time_el is None:
         raise LayoutChanged(f"postingan Telegram {data_post} tanpa tautan/tanggal", url=base)
     url = abs_url(base, date_link.get("href")) or f"{origin(account.url)}/{data_post}"
-    bubble = msg.select_one(".tgme_widget_message_bubble") or msg
+    bubble = index.first("tgme_widget_message_bubble") or msg
     text_el = bubble.find(class_="tgme_widget_message_text", recursive=False)
     text = element_text(text_el) if text_el else ""
-    poll = bubble.select_one(".tgme_widget_message_poll")
+    poll = index.first("tgme_widget_message_poll", inside=bubble)
     if poll is not None:
-        question = poll.select_one(".tgme_widget_message_poll_question")
-        options = [element_text(o) for o in poll.select(".tgme_widget_message_poll_option_text")]
+        question = index.first("tgme_widget_message_poll_question", inside=poll)
+        options = [element_text(o) for o in index.all("tgme_widget_message_poll_option_text", inside=poll)]
         poll_text = "\n".join([element_text(question) if question else "", *("- " + o for o in options)]).strip()
         text = f"{text}\n\n{poll_text}".strip()
     return Post(
@@ -119,54 +152,55 @@ def _post(msg: Tag, base: str, account: Account, older: str | None) -> Post:
         url=url,
         published=parse_time(time_el.get("datetime")),
         text=text,
-        media=_media(msg, base),
+        media=_media(index, base),
         raw=str(msg),
-        extra=_extra(msg, base, data_post, older),
+        extra=_extra(index, base, data_post, older),
     )
 
 
-def _media(msg: Tag, base: str) -> tuple[str, ...]:
+def _media(index: _Index, base: str) -> tuple[str, ...]:
     found: list[str] = []
-    for el in msg.select("a.tgme_widget_message_photo_wrap, i.tgme_widget_message_video_thumb"):
+    thumbs = index.all("tgme_widget_message_photo_wrap", "a") + index.all("tgme_widget_message_video_thumb", "i")
+    for el in index.sorted(thumbs):
         m = _BG_URL.search(el.get("style") or "")
         if m:
             found.append(abs_url(base, m.group(1)))
-    for el in msg.select("video[src], audio[src]"):
+    for el in index.msg.find_all(["video", "audio"], src=True):
         found.append(abs_url(base, el.get("src")))
-    for el in msg.select("a.tgme_widget_message_document_wrap[href]"):
+    for el in index.all("tgme_widget_message_document_wrap", "a", "href"):
         found.append(abs_url(base, el.get("href")))
     return tuple(dict.fromkeys(u for u in found if u))
 
 
-def _extra(msg: Tag, base: str, data_post: str, older: str | None) -> dict[str, Any]:
+def _extra(index: _Index, base: str, data_post: str, older: str | None) -> dict[str, Any]:
     extra: dict[str, Any] = {"data_post": data_post}
-    pairs = {
-        "author": "a.tgme_widget_message_owner_name",
-        "signed_by": ".tgme_widget_message_from_author",
-        "views": "span.tgme_widget_message_views",
-        "forwarded_from": ".tgme_widget_message_forwarded_from_name",
-        "document": ".tgme_widget_message_document_title",
-        "link_preview_title": ".link_preview_title",
-        "link_preview_description": ".link_preview_description",
+    pairs = {  # key: (class, tag name or None)
+        "author": ("tgme_widget_message_owner_name", "a"),
+        "signed_by": ("tgme_widget_message_from_author", None),
+        "views": ("tgme_widget_message_views", "span"),
+        "forwarded_from": ("tgme_widget_message_forwarded_from_name", None),
+        "document": ("tgme_widget_message_document_title", None),
+        "link_preview_title": ("link_preview_title", None),
+        "link_preview_description": ("link_preview_description", None),
     }
-    for key, selector in pairs.items():
-        el = msg.select_one(selector)
+    for key, (cls, name) in pairs.items():
+        el = index.first(cls, name)
         if el is not None and element_text(el):
             extra[key] = element_text(el)
-    forwarded = msg.select_one(".tgme_widget_message_forwarded_from")
+    forwarded = index.first("tgme_widget_message_forwarded_from")
     if forwarded is not None:
         extra.update(share=True, share_kind="forward",
                      original_author=extra.get("forwarded_from") or element_text(forwarded))
-        link = forwarded.select_one("a[href]")
+        link = forwarded.find("a", href=True)
         if link is not None and abs_url(base, link.get("href")):
             extra["original_url"] = abs_url(base, link.get("href"))
-    preview = msg.select_one("a.tgme_widget_message_link_preview[href]")
+    preview = index.first("tgme_widget_message_link_preview", "a", "href")
     if preview is not None:
         extra["link_preview_url"] = abs_url(base, preview.get("href"))
-    reply = msg.select_one("a.tgme_widget_message_reply")
+    reply = index.first("tgme_widget_message_reply", "a")
     if reply is not None:
         extra["reply_to"] = abs_url(base, reply.get("href"))
-        reply_text = reply.select_one(".tgme_widget_message_text")
+        reply_text = index.first("tgme_widget_message_text", inside=reply)
         if reply_text is not None:
             extra["reply_text"] = element_text(reply_text)
     if older:
