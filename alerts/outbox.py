@@ -16,7 +16,6 @@ failing or slow channel does not hold back another.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -101,7 +100,6 @@ class Outbox:
         self.renderer = renderer or Renderer(settings.templates_dir)
         self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
         self._tlock = threading.RLock()
-        self._held = threading.local()
         self._ids: set[str] = set()
         self._ids_size = 0
         self._archived_sent: dict[str, tuple[int, int]] = {}
@@ -113,23 +111,9 @@ class Outbox:
         self._migrate_keys()
 
     # -- storage ------------------------------------------------------------
-    @contextlib.contextmanager
     def _lock(self):
-        """The outbox's inter-process lock, re-entrant within this thread."""
-        depth = getattr(self._held, "depth", 0)
-        if depth:
-            self._held.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._held.depth = depth
-            return
-        with file_lock(self.directory / "outbox"):
-            self._held.depth = 1
-            try:
-                yield
-            finally:
-                self._held.depth = 0
+        """The outbox's inter-process lock (re-entrant within a thread, with a timeout)."""
+        return file_lock(self.directory / "outbox")
 
     def _path(self, alert_id: str) -> Path:
         return self.hot / (hashlib.sha256(alert_id.encode("utf-8")).hexdigest()[:32] + ".json")

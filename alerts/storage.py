@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import logging
 import os
@@ -19,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import filelock
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
@@ -204,22 +204,52 @@ def read_lines(path: Path) -> Iterator[str]:
             yield raw.decode("utf-8")
 
 
-@contextlib.contextmanager
-def file_lock(path: Path) -> Iterator[None]:
+#: seconds a state-file lock is waited for before giving up with :class:`LockTimeout`.
+#: Locks are held for one read-modify-write (milliseconds; never across a network
+#: send), so a minute means another process hangs while holding it.
+LOCK_TIMEOUT = 60.0
+
+
+class LockTimeout(TimeoutError):
+    """A state file stayed locked by another process longer than the timeout.
+
+    The message (Indonesian: staff see it) names the file and what to do.
+    """
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        self.path, self.timeout = Path(path), timeout
+        super().__init__(f"{path}: berkas sedang dikunci proses Pantau lain lebih dari {timeout:g} detik "
+                         f"(kunci {path}.lock); coba lagi sebentar lagi, atau periksa proses yang macet "
+                         "dengan `pantau status`")
+
+
+def file_lock(path: Path, timeout: float | None = None) -> contextlib.AbstractContextManager:
     """Exclusive inter-process lock for a read-modify-write of ``path``.
 
     The daemon and staff commands (review, retry) may write the same state
     file; each transaction holds this lock so neither loses the other's update.
+    The lock is ``filelock``'s flock on ``<path>.lock`` (kept in place, 0600):
+    re-entrant within a thread (one lock object per path), exclusive between
+    threads and processes, and given up after ``timeout`` seconds (default
+    :data:`LOCK_TIMEOUT`) with :class:`LockTimeout` naming the file, so a hung
+    command cannot block the daemon forever.
     """
+    return _held_lock(Path(path), LOCK_TIMEOUT if timeout is None else timeout)
+
+
+@contextlib.contextmanager
+def _held_lock(path: Path, timeout: float) -> Iterator[None]:
     lock_path = Path(str(path) + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    lock = filelock.FileLock(lock_path, mode=FILE_MODE, is_singleton=True)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        lock.acquire(timeout=timeout)
+    except filelock.Timeout:
+        raise LockTimeout(path, timeout) from None
+    try:
         yield
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        lock.release()
 
 
 def file_signature(path: Path) -> tuple[int, int, int] | None:

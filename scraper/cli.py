@@ -17,6 +17,7 @@ import typer
 
 from alerts.problems import ProblemsError
 from alerts.secrets import MaskingFilter, mask
+from alerts.storage import LockTimeout
 
 from . import __version__
 from .cli_text import explain_error, usage_error_id
@@ -144,7 +145,8 @@ def once(as_json: bool = typer.Option(False, "--json", help="Cetak ringkasan seb
     _exit_if_disk_full()
 
 
-#: exit code when state could not be written (full disk): try again later (EX_TEMPFAIL)
+#: exit code when state could not be written (full disk, a state file locked too long):
+#: try again later (EX_TEMPFAIL)
 EXIT_DISK_FULL = 75
 
 
@@ -586,6 +588,9 @@ def main(args: list[str] | None = None) -> None:  # console script
     except typer.Abort:  # typer's own Abort (its vendored click has none)
         print("Dibatalkan.", file=sys.stderr)
         sys.exit(1)
+    except LockTimeout as exc:  # another process holds a state file: try again later
+        print(f"Gagal: {mask(str(exc))}.", file=sys.stderr)
+        sys.exit(EXIT_DISK_FULL)
     except ProblemsError as exc:  # pragma: no cover - last resort
         for problem in exc.problems:
             print(mask(str(problem)), file=sys.stderr)
