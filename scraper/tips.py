@@ -174,3 +174,101 @@ def check_note(note: str) -> str:
     if len(note) > MAX_NOTE:
         raise TipError(f"catatan terlalu panjang (maksimal {MAX_NOTE} karakter)")
     return note
+
+@dataclass
+class TipResult:
+    finding: dict
+    created: bool  # False: the post was reported before; this tip was added to that finding
+    listed: bool
+
+
+async def capture(config: Any, url: str, *, by: str, note: str = "", unlisted: str = "",
+                  platform: str | None = None, channel: str = "cli",
+                  people: list[Person] | None = None) -> TipResult:
+    """Fetch the post at ``url`` now, keep its evidence and make a finding (``source`` ``laporan``).
+
+    Raises :class:`scraper.tips.TipError` (Indonesian) when the link is bad, its
+    account is on no watchlist and no ``unlisted`` reason is given, or the post
+    cannot be found or fetched. See :mod:`scraper.tips`.
+    """
+    from .app import load_people, open_runtime, open_stores
+    from .errors import FetchError, HealthProblem
+    from .pipeline import build_finding, finding_alert
+    from .review import audit_log
+
+    url, note = check_url(url), check_note(note)
+    by, unlisted = " ".join((by or "").split())[:64], " ".join((unlisted or "").split())[:500]
+    if not by:
+        raise TipError("nama pelapor wajib diisi (--by NAMA)")
+    people = load_people(config) if people is None else people
+    stores = open_stores(config)
+    known = {f["post_url"]: (f["account_key"], f["post_id"]) for f in stores.findings.all() if f.get("post_url")}
+    targets, link = locate(url, people, known, platform)
+    if not targets:
+        if not unlisted:
+            raise Unlisted("akun unggahan ini tidak ada di daftar pantauan; Pantau hanya memantau akun yang terdaftar. "
+                           "Jika tetap perlu diamankan, ulangi dengan --unlisted \"ALASAN\" (alasannya dicatat di log "
+                           "audit), atau tambahkan akunnya ke daftar pantauan")
+        targets = [unlisted_target(url, link, unlisted)]
+    watched = [Person(t.person.name, t.person.nip, t.person.position, t.person.unit, (t.account,)) for t in targets]
+    found, problems = None, []
+    async with open_runtime(config, people=watched) as rt:
+        for target in targets:
+            try:
+                hit = await fetch_post(rt.services, get_adapter(target.account.platform), target.account, url,
+                                       target.post_id)
+            except (FetchError, HealthProblem) as exc:
+                problems.append(f"{target.account.url}: {exc}")
+                continue
+            if hit is not None:
+                found = (target, *hit)
+                break
+        if found is None:
+            why = ("; ".join(problems[:3]) if problems else "unggahan tidak ada di halaman akunnya "
+                   "(mungkin sudah dihapus, atau tautannya bukan tautan satu unggahan)")
+            raise TipError(f"unggahan {url} tidak bisa diambil: {why}")
+        target, post, page = found
+        now = rt.services.clock()
+        detection = rt.services.detector.detect(post.text, post.published)
+        finding = build_finding(target.person, target.account, post, detection, now=now, change="laporan",
+                                first_scan=False)
+        record = tip_record(by, note, url, now, channel, "" if target.listed else unlisted)
+        finding.update(id=tip_id(target.account, post.post_id), source="laporan", tips=[record])
+        details = {"url": url, "note": note, "channel": channel, "listed": target.listed,
+                   "account_url": target.account.url, "platform": target.account.platform,
+                   **({} if target.listed else {"unlisted_reason": unlisted})}
+        earlier = stores.findings.get(finding["id"])
+        if earlier is not None and earlier["id"] == finding["id"]:
+            updated = stores.findings.update(finding["id"], lambda doc: doc.setdefault("tips", []).append(record))
+            audit_log(config.storage_dir).append("tip", finding_id=finding["id"], actor=by,
+                                                 details={**details, "again": True})
+            return TipResult(finding=updated or earlier, created=False, listed=target.listed)
+        finding["evidence"] = await _tip_evidence(rt, stores, finding, post, page, target, by, record)
+        stores.findings.add_new([finding])
+        audit_log(config.storage_dir).append("tip", finding_id=finding["id"], actor=by, details=details)
+        names = {e.id: e.name for e in rt.services.detector.lexicon.elections}
+        rt.services.outbox.enqueue(finding_alert(finding, names))
+    return TipResult(finding=finding, created=True, listed=target.listed)
+
+
+async def _tip_evidence(rt: Any, stores: Any, finding: dict, post, page, target, by: str,
+                        record: dict) -> dict:
+    """The evidence of a tip, captured as the daemon does, plus a ``reported`` custody entry naming the reporter."""
+    from alerts.timeutil import parse_duration
+
+    from . import __version__
+    from .pipeline import _capture
+
+    services = rt.services
+    if services.evidence is None:  # tips always keep evidence, even where the daemon's capture is off
+        from .evidence import EvidenceRecorder
+
+        services.evidence = EvidenceRecorder(stores.layout["evidence"], browser=services.browser,
+                                             timeout=parse_duration(rt.config.evidence.timeout), version=__version__)
+    evidence = await _capture(services, finding, post, page, get_adapter(target.account.platform),
+                              target.account, target.person)
+    if "manifest_sha256" in evidence:
+        stores.custody.append("reported", finding_id=finding["id"], actor=by,
+                              details={k: record[k] for k in ("url", "note", "channel", "at")},
+                              artefacts={"manifest.json": evidence["manifest_sha256"]})
+    return evidence

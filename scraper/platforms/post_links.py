@@ -16,7 +16,7 @@ from .text import origin
 _NAME = r"[A-Za-z0-9_.-]{1,64}"
 #: platform -> (path pattern, account path template); groups: name, id
 PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
-    "telegram": (re.compile(rf"^/(?:s/)?(?P<name>[A-Za-z0-9_]{{3,64}})/(?P<id>\d+)/?$"), "/{name}"),
+    "telegram": (re.compile(r"^/(?:s/)?(?P<name>[A-Za-z0-9_]{3,64})/(?P<id>\d+)/?$"), "/{name}"),
     "x": (re.compile(rf"^/(?P<name>{_NAME})/status/(?P<id>\d+)"), "/{name}"),
     "tiktok": (re.compile(rf"^/@(?P<name>{_NAME})/video/(?P<id>\d+)"), "/@{name}"),
     "mastodon": (re.compile(rf"^/@(?P<name>{_NAME})/(?P<id>\d+)/?$"), "/@{name}"),

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from ..app import capture_tip, case_step
 from ..errors import PantauError
-from ..review import CASE_STATUS_ID, STATUS_ID, ReviewError
+from ..review import STATUS_ID, ReviewError
 from ..tips import Unlisted
 from .app import Console, guard
 from .auth import LOGIN_CSRF_COOKIE
