@@ -25,10 +25,10 @@ from .evidence import SCREENSHOT
 TEMPLATES = Path(__file__).parent / "templates"
 ACTIONS_ID = {"captured": "bukti diambil", "verified": "bukti diperiksa", "confirmed": "dikonfirmasi",
               "dismissed": "ditolak", "report": "laporan dibuat", "purged": "dihapus (retensi)",
-              "viewed": "dilihat", "repaired": "log diperbaiki", "reported": "dilaporkan (tip)",
+              "viewed": "dilihat", "repaired": "log diperbaiki", "reported": "dilaporkan (tip)", "tip": "laporan diterima",
               "case_recommended": "direkomendasikan", "case_decided": "diputus", "case_closed": "kasus selesai"}
 STATUS_ID = {"new": "Belum ditinjau", "confirmed": "Dikonfirmasi", "dismissed": "Ditolak"}
-SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi"}
+SEVERITY_ID = {"low": "rendah", "medium": "sedang", "high": "tinggi", "none": "tidak ada"}
 
 
 def _env() -> Environment:
@@ -139,7 +139,12 @@ def _case_context(finding: dict[str, Any]) -> dict[str, Any]:
     case.update(recommended_date_id=date_id(case["recommended_date"]), decided_date_id=date_id(case["decided_date"]))
     return {"source": "laporan (tip)" if source_of(finding) == "laporan" else "pantauan otomatis Pantau",
             "case": case, "case_status": CASE_STATUS_ID.get(case["case_status"] or "", "-"),
-            "tips": [{**t, "at": fmt_wita(t.get("at"))} for t in finding.get("tips", [])]}
+            "tips": [{**t, "at": fmt_wita(t.get("at")), "channel": CHANNEL_ID.get(t.get("channel"), t.get("channel"))}
+                     for t in finding.get("tips", [])]}
+
+
+#: how a tip came in (``tips[].channel``), in the report
+CHANNEL_ID = {"cli": "petugas (baris perintah)", "konsol": "konsol", "api": "API", "publik": "halaman publik"}
 
 
 def render_html(context: dict[str, Any]) -> str:
