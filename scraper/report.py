@@ -139,12 +139,13 @@ def _case_context(finding: dict[str, Any]) -> dict[str, Any]:
     case.update(recommended_date_id=date_id(case["recommended_date"]), decided_date_id=date_id(case["decided_date"]))
     return {"source": "laporan (tip)" if source_of(finding) == "laporan" else "pantauan otomatis Pantau",
             "case": case, "case_status": CASE_STATUS_ID.get(case["case_status"] or "", "-"),
+            "case_closed": fmt_wita(case["closed_at"]) if case["closed_at"] else None,
             "tips": [{**t, "at": fmt_wita(t.get("at")), "channel": CHANNEL_ID.get(t.get("channel"), t.get("channel"))}
                      for t in finding.get("tips", [])]}
 
 
 #: how a tip came in (``tips[].channel``), in the report
-CHANNEL_ID = {"cli": "petugas (baris perintah)", "konsol": "konsol", "api": "API", "publik": "halaman publik"}
+CHANNEL_ID = {"cli": "baris perintah", "konsol": "konsol", "api": "API", "publik": "halaman publik"}
 
 
 def render_html(context: dict[str, Any]) -> str:

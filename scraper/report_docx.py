@@ -43,6 +43,27 @@ def _grid(doc: Any, header: list[str], rows: list[list[Any]]) -> None:
             cell.text = str(value if value is not None else "")
 
 
+def _tips_and_case(doc: Any, ctx: dict[str, Any]) -> None:
+    """Who reported the post and how far the case went (issue #19), as in the HTML report."""
+    if ctx.get("tips"):
+        doc.add_heading("Laporan yang diterima", level=3)
+        _grid(doc, ["Pelapor / penerima", "Waktu", "Lewat", "Catatan"],
+              [[t.get("by"), t.get("at"), t.get("channel"), (t.get("note") or "")
+                + (f" (akun tidak terdaftar; alasan: {t['unlisted_reason']})" if t.get("unlisted_reason") else "")]
+               for t in ctx["tips"]])
+    case = ctx.get("case") or {}
+    if not case.get("case_status"):
+        return
+    doc.add_heading("Tindak lanjut kasus", level=3)
+    _kv(doc, [("Status kasus", ctx["case_status"]),
+              ("Rekomendasi", f"surat nomor {case['letter_number']} tanggal {case['recommended_date_id']} kepada "
+                              f"{case['recipient']}" if case.get("recommended_date") else "belum"),
+              ("Putusan instansi", f"{case['decided_date_id']}: {case['outcome']}"
+                                   + (f" (kategori sanksi: {case['sanction']})" if case.get("sanction") else "")
+               if case.get("decided_date") else "belum"),
+              ("Kasus selesai", ctx.get("case_closed") or "belum")])
+
+
 def render_docx(ctx: dict[str, Any]) -> bytes:
     """The report as .docx bytes (A4, Indonesian), editable fields left blank for staff."""
     doc = Document()
@@ -60,7 +81,9 @@ def render_docx(ctx: dict[str, Any]) -> bytes:
     doc.add_paragraph().add_run(str(settings["office"]).upper()).bold = True
     doc.add_heading("Laporan Temuan Dugaan Pelanggaran Netralitas ASN", level=1)
     doc.add_paragraph(f"ID temuan {finding.get('id')} · dibuat {ctx['generated']} oleh Pantau")
-    _kv(doc, [("Kepada", settings["recipient"]), ("Dari", settings["office"]), ("Status tinjauan", ctx["status"])])
+    _kv(doc, [("Kepada", settings["recipient"]), ("Dari", settings["office"]), ("Status tinjauan", ctx["status"]),
+              ("Sumber temuan", ctx.get("source", "-"))]
+        + ([("Status kasus", ctx["case_status"])] if (ctx.get("case") or {}).get("case_status") else []))
     doc.add_paragraph("Temuan ini adalah petunjuk awal yang dihasilkan secara otomatis dan harus diverifikasi "
                       "oleh petugas pengawas sebelum dijadikan dasar rekomendasi. Pantau tidak menyimpulkan "
                       "adanya pelanggaran.")
@@ -99,6 +122,7 @@ def render_docx(ctx: dict[str, Any]) -> bytes:
     doc.add_heading("6. Hasil tinjauan petugas", level=2)
     _grid(doc, ["Keputusan", "Oleh", "Waktu", "Catatan"],
           [[r["action"], r["by"], r["at"], r["note"]] for r in ctx["reviews"]])
+    _tips_and_case(doc, ctx)
 
     doc.add_heading("7. Data pelapor dan hasil klarifikasi (diisi petugas)", level=2)
     _kv(doc, [(label, " ") for label in FORM_FIELDS])

@@ -157,3 +157,9 @@ def test_a_case_goes_through_every_state_by_cli_and_shows_in_report_export_and_j
     html = out.read_text()
     assert "Tindak lanjut kasus" in html and "selesai" in html and "2 Desember 2024" in html
     assert "001/PP.01/K.KI-13/XII/2024" in html and "disiplin sedang" in html and "laporan (tip)" in html
+    docx_path = world["tmp"] / "laporan.docx"
+    assert pantau(world, "report", fid, "--format", "docx", "--out", str(docx_path)).exit_code == 0
+    import docx
+
+    cells = " ".join(c.text for t in docx.Document(str(docx_path)).tables for r in t.rows for c in r.cells)
+    assert "selesai" in cells and "001/PP.01/K.KI-13/XII/2024" in cells and "20 Desember 2024" in cells

@@ -175,5 +175,11 @@ def case_view(finding: dict[str, Any], config: Any) -> dict[str, Any]:
     from ..cases import case_fields, source_of
     from ..review import CASE_STATUS_ID
 
-    return {"case": case_fields(finding), "case_status_id": CASE_STATUS_ID, "source": source_of(finding),
-            "recipient": config.report.recipient, "tips": finding.get("tips", [])}
+    from ..report import CHANNEL_ID, date_id
+
+    case = case_fields(finding)
+    case.update(recommended_date=date_id(case["recommended_date"]) if case["recommended_date"] else None,
+                decided_date=date_id(case["decided_date"]) if case["decided_date"] else None)
+    tips = [{**t, "channel": CHANNEL_ID.get(t.get("channel"), t.get("channel"))} for t in finding.get("tips", [])]
+    return {"case": case, "case_status_id": CASE_STATUS_ID, "source": source_of(finding),
+            "recipient": config.report.recipient, "tips": tips}
