@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_FLAGS ?= -q --disable-pip-version-check
 
-.PHONY: demo test setup browser ocr run check clean
+.PHONY: demo test check-fast setup browser ocr run check clean
 
 demo: setup
 	$(VENV)/bin/pantau demo
@@ -12,6 +12,12 @@ demo: setup
 test: setup
 	@bash deploy/ensure-tesseract.sh --fonts
 	$(PY) -m pytest -q -ra
+
+# The developer loop (about a minute): everything but `slow` tests (subprocess
+# daemons, Tesseract, fuzzing) and `browser` tests (real Chromium; every test
+# using the `chromium` fixture is marked so in tests/conftest.py).
+check-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -x -m "not slow and not browser"
 
 setup: $(VENV)/.installed browser ocr
 

@@ -35,3 +35,28 @@ def demo_site():
     site = DemoSite().start()
     yield site
     site.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that drives a real Chromium is marked `browser`.
+
+    A test needs the browser when it asks for the `chromium` fixture (directly or
+    through another fixture); marking them here keeps `make check-fast`
+    (`-m "not slow and not browser"`) honest without a decorator on each test.
+    """
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _registered_secrets_do_not_leak():
+    """Secrets registered by one test (alerts.secrets is process-wide) are forgotten after it,
+    so a short secret of one test cannot mask another test's expected text."""
+    from alerts import secrets
+
+    with secrets._lock:
+        before = set(secrets._secrets)
+    yield
+    with secrets._lock:
+        secrets._secrets.intersection_update(before)

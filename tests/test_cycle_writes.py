@@ -38,6 +38,7 @@ def _cycle(config) -> None:
     asyncio.run(go())
 
 
+@pytest.mark.slow  # many cycles over a real site
 def test_whole_file_rewrites_per_cycle(tmp_path, site, monkeypatch):
     cfg = write_config(tmp_path)
     write_watchlist(tmp_path / "watchlists" / "uji.toml",

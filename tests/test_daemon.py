@@ -19,6 +19,8 @@ from tests.alerts_servers import Gateway, free_port
 from tests.daemon_harness import (CAMPAIGN_TEXTS, NEUTRAL_TEXTS, NotifySocket, pantau_cli, start_daemon, stop,
                              utc, wait_until, write_config, write_watchlist)
 
+pytestmark = pytest.mark.slow  # starts real daemons as subprocesses: left out of `make check-fast`
+
 
 class LoggingSite(DemoSite):
     """DemoSite that remembers every requested path."""

@@ -28,6 +28,8 @@ from tests.daemon_harness import (pantau_cli, start_daemon, stop, wait_until, wr
                                   write_watchlist)
 from tests.test_outbox import Clock, finding
 
+pytestmark = pytest.mark.slow  # fills a real small filesystem and runs the daemon: left out of `make check-fast`
+
 
 class SmallDisk:
     """A tmpfs of ``size`` mounted at ``path``; :meth:`fill` takes every free byte."""

@@ -19,6 +19,8 @@ from scraper.platforms import get_adapter
 from scraper.platforms.base import Page
 from scraper.store import FindingStore, storage_layout
 
+pytestmark = pytest.mark.slow  # pages back through a real HTTP site: left out of `make check-fast`
+
 REPO = Path(__file__).resolve().parents[1]
 CAMPAIGN = "Ayo coblos nomor 2! Prabowo-Gibran satu putaran ✌️ #PrabowoGibran2024"
 NEUTRAL = "Jadwal posyandu balita hari Kamis di balai kelurahan."

@@ -22,6 +22,8 @@ from scraper.config import OcrSettings
 from scraper.fetch.politeness import HostGate
 from scraper.ocr import ImageError, ImageFetcher, OcrCache, OcrReader, open_image
 
+pytestmark = pytest.mark.slow  # real Tesseract on every image: left out of `make check-fast`
+
 REPO = Path(__file__).resolve().parents[1]
 CAMPAIGN = ["COBLOS NOMOR 2", "ANDI HARAHAP - DAYANG DONNA"]
 

@@ -24,6 +24,8 @@ from scraper.parsing import parse_page, read_posts
 from scraper.platforms import get_adapter, known_platforms
 from scraper.platforms.base import Page
 
+pytestmark = pytest.mark.slow  # many mutated pages per platform: left out of `make check-fast`
+
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "platforms"
 REAL = HERE.parents[1] / "shared" / "fixtures" / "real"

@@ -21,6 +21,7 @@ def run(config_path, *args, stdin: str | None = None):
     return CliRunner().invoke(app, ["--config", str(config_path), "users", *args], input=stdin)
 
 
+@pytest.mark.slow  # argon2 hashing in several CLI runs
 def test_add_list_passwd_disable_token(config_path):
     users_file = config_path.parent / "data" / "users.json"
     r = run(config_path, "list")
@@ -108,6 +109,7 @@ def test_login_limiter_window_and_memory_bound():
     assert not limiter.blocked("tamu3", "10.9.9.9")
 
 
+@pytest.mark.slow  # starts the web server as a subprocess
 def test_pantau_web_serves_on_the_given_port_and_warns_without_users(config_path):
     import signal
     import subprocess
