@@ -25,7 +25,7 @@ from .errors import PantauError
 from .models import Account, Person, Post
 from .platforms import get_adapter, infer_platform, known_platforms
 from .platforms.base import Adapter, Page
-from .platforms.post_links import PostLink, post_link, same_post
+from .platforms.post_links import PostLink, post_link, same_account, same_post
 
 MAX_URL = 2000
 MAX_NOTE = 2000
@@ -75,7 +75,7 @@ def _host(url: str) -> str:
 
 
 def _same_account(a: str, b: str) -> bool:
-    return same_post(a, b)  # same host, path, fragment: the comparison is the same
+    return same_account(a, b)
 
 
 def locate(url: str, people: list[Person], known_posts: dict[str, tuple[str, str]],

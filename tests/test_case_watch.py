@@ -151,3 +151,40 @@ def test_a_deleted_post_of_a_person_with_an_open_case_is_alerted_at_once(tmp_pat
         assert len(deleted) == 1 and "Budi (fiktif)" in json.dumps(deleted[0], ensure_ascii=False)
     finally:
         site.stop()
+
+
+def test_digest_lists_overdue_findings():
+    from alerts.digest import build_digest
+    from alerts.render import Renderer
+    from scraper.cases import overdue
+
+    late = finding("e" * 16, nip_for(0))
+    now = deadline(T0) + timedelta(days=2)
+    alert = build_digest([late], [], {}, now - timedelta(days=1), now, overdue=overdue([late], now))
+    assert alert.context["overdue_count"] == 1
+    for style in ("long", "short"):
+        text = Renderer("").render_alert(alert, style)
+        assert "LEWAT BATAS" in text.body, style
+    assert "eeeeeeee" in Renderer("").render_alert(alert, "long").body
+
+
+def test_post_links_name_their_account_and_match_listed_spellings():
+    from scraper.models import Account, Person
+    from scraper.platforms.post_links import post_link
+    from scraper.tips import locate
+
+    assert post_link("https://t.me/Kabar_Desa/123", "telegram").post_id == "123"
+    assert post_link("https://x.com/budi_ppu/status/1790000000000000000", "x").account_url == "https://x.com/budi_ppu"
+    assert post_link("https://www.tiktok.com/@budi.ppu/video/7300000000000000000", "tiktok").post_id
+    assert post_link("https://bsky.app/profile/budi.bsky.social/post/3kabc", "bluesky").account_url.endswith(
+        "/profile/budi.bsky.social")
+    assert post_link("https://t.me/kanal", "telegram") is None  # an account, not a post
+    people = [Person("Budi", nip_for(0), "Staf", "Dinas", (Account("telegram", "https://t.me/s/kabar_desa"),
+                                                            Account("x", "https://twitter.com/Budi_PPU"))),
+              Person("Siti", nip_for(1), "Staf", "Dinas", (Account("telegram", "https://t.me/siti"),))]
+    hits, link = locate("https://t.me/Kabar_Desa/123", people, {})
+    assert [h.person.name for h in hits] == ["Budi"] and hits[0].post_id == "123"
+    hits, _ = locate("https://x.com/budi_ppu/status/99", people, {})
+    assert [h.account.platform for h in hits] == ["x"]
+    hits, link = locate("https://t.me/orang_lain/5", people, {})
+    assert hits == [] and link.account_url == "https://t.me/orang_lain"

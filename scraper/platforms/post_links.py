@@ -54,3 +54,21 @@ def same_post(a: str, b: str) -> bool:
         host = (s.hostname or "").lower().removeprefix("www.")
         return host, str(s.port or ""), s.path.rstrip("/"), s.fragment
     return bool(a and b) and norm(a) == norm(b)
+
+
+def account_key_of(url: str) -> tuple[str, str]:
+    """(host, path) of an account URL for comparison: letter case, ``www.``, a trailing slash, a
+    ``.rss`` feed suffix, Telegram's ``/s/`` preview prefix and the query left out."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("mobile.").removeprefix("m.")
+    host = {"twitter.com": "x.com", "telegram.me": "t.me"}.get(host, host)
+    path = parts.path.lower().rstrip("/").removesuffix(".rss")
+    if path.startswith("/s/"):
+        path = path[2:]
+    port = f":{parts.port}" if parts.port else ""
+    return host + port, path
+
+
+def same_account(a: str, b: str) -> bool:
+    """Two URLs of one account (see :func:`account_key_of`)."""
+    return bool(a and b) and account_key_of(a) == account_key_of(b)
