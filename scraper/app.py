@@ -113,12 +113,31 @@ class Runtime:
     people: list[Person]
 
 
+def build_fetchers(config: Config, *, gate, sessions_dir, browser: bool):
+    """The HTTP fetcher and (if ``browser``) the Chromium of ``config``, both behind ``gate``.
+
+    Used by the daemon's runtime and by ``pantau worker`` (which passes the
+    gate shared through Redis).
+    """
+    from .fetch.browser import Browser
+    from .fetch.http import HttpFetcher
+
+    http = HttpFetcher(user_agent=config.http.user_agent, timeout=parse_duration(config.http.timeout),
+                       retries=config.http.retries, gate=gate, max_body=parse_size(config.http.max_body),
+                       max_bodies={k: parse_size(v) for k, v in config.http.max_bodies.items()})
+    chromium = None
+    if browser:
+        chromium = Browser(executable=config.browser.executable, headless=config.browser.headless,
+                           args=config.browser.args, max_pages=config.browser.max_pages,
+                           page_timeout=parse_duration(config.browser.page_timeout),
+                           sessions_dir=sessions_dir, gate=gate)
+    return http, chromium
+
+
 @asynccontextmanager
 async def open_runtime(config: Config, *, people: list[Person] | None = None,
                        browser: bool | None = None) -> AsyncIterator[Runtime]:
     """Services for ``config``; closes the browser and HTTP client afterwards."""
-    from .fetch.browser import Browser
-    from .fetch.http import HttpFetcher
     from .fetch.politeness import HostGate
     from .health import HealthBook
 
@@ -127,16 +146,16 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
     min_delay = parse_duration(config.http.min_delay)
     gate = HostGate(per_host_concurrency=config.http.per_host_concurrency,
                     min_delay=min_delay, jitter=min(0.5, min_delay))
-    http = HttpFetcher(user_agent=config.http.user_agent, timeout=parse_duration(config.http.timeout),
-                       retries=config.http.retries, gate=gate, max_body=parse_size(config.http.max_body),
-                       max_bodies={k: parse_size(v) for k, v in config.http.max_bodies.items()})
-    want_browser = browser if browser is not None else (needs_browser(people) or config.evidence.screenshot)
-    chromium = None
-    if want_browser:
-        chromium = Browser(executable=config.browser.executable, headless=config.browser.headless,
-                           args=config.browser.args, max_pages=config.browser.max_pages,
-                           page_timeout=parse_duration(config.browser.page_timeout),
-                           sessions_dir=layout["sessions"], gate=gate)
+    # with a broker the workers fetch; the browser is then only for evidence screenshots
+    fetches_here = not config.cluster.broker
+    want_browser = browser if browser is not None else (
+        (fetches_here and needs_browser(people)) or config.evidence.screenshot)
+    http, chromium = build_fetchers(config, gate=gate, sessions_dir=layout["sessions"], browser=want_browser)
+    remote = None
+    if not fetches_here:
+        from .cluster.remote import RemoteFetcher
+
+        remote = await RemoteFetcher(config).start()
     evidence = None
     if config.evidence.enabled:
         try:
@@ -158,6 +177,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         run_timeout=parse_duration(config.schedule.run_timeout),
         first_scan_since=at_start_of_day(config.scan.first_scan_since) if config.scan.first_scan_since else None,
         first_scan_pages=config.scan.first_scan_pages,
+        remote=remote,
     )
     from .cases import open_case_nips
 
@@ -166,6 +186,8 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         yield Runtime(config=config, services=services, people=people)
     finally:
         services.health.flush()
+        if remote is not None:
+            await remote.close()
         await http.aclose()
         if chromium is not None:
             await chromium.close()

@@ -167,7 +167,7 @@ async def _once(config: Config) -> dict:
     from .status import record_cycle
 
     async with open_runtime(config) as rt:
-        cycle = await run_cycle(rt.services, rt.people, concurrency=config.schedule.concurrency)
+        cycle = await run_cycle(rt.services, rt.people, concurrency=config.run_concurrency)
         try:
             record_cycle(config.storage_dir, cycle, rt.services)
         except OSError as exc:
@@ -565,6 +565,10 @@ cli_web.register(app, sys.modules[__name__])
 from . import cli_cases  # noqa: E402  (pantau capture, findings recommend/decide/close)
 
 cli_cases.register(app, findings_app)
+
+from . import cli_worker  # noqa: E402  (pantau worker)
+
+cli_worker.register(app)
 
 
 def main(args: list[str] | None = None) -> None:  # console script

@@ -265,6 +265,46 @@ class WebSettings(_Section):
         return f"{self.base_url}/temuan/{finding_id}" if self.base_url else None
 
 
+class ClusterSettings(_Section):
+    """Fetch workers on other machines (``pantau worker``); empty ``broker`` = one machine."""
+
+    #: the Redis the coordinator and the workers share: "redis://:${PANTAU_REDIS_PASSWORD}@10.0.0.5:6379/0"
+    #: or "rediss://..." for TLS; empty: this machine fetches itself and no Redis is needed
+    broker: str = ""
+    #: fetch tasks the coordinator keeps enqueued at once (its run concurrency when a broker is set)
+    in_flight: int = Field(200, ge=1, le=5000)
+    #: fetches one worker runs at once
+    worker_concurrency: int = Field(8, ge=1, le=64)
+    #: platforms a worker serves (empty: every platform it can: those needing a login only when
+    #: ``sessions/<platform>.json`` exists); ``pantau worker --platforms`` overrides it
+    platforms: list[str] = Field(default_factory=list)
+    #: the coordinator sends a task again when no result came back in this time
+    redeliver_after: Duration = "2m"
+    #: a worker silent this long is dead: the broker hands its unfinished tasks to others
+    heartbeat_timeout: Duration = "60s"
+    #: time limit of one fetch task on a worker
+    task_timeout: Duration = "3m"
+
+    @field_validator("broker")
+    @classmethod
+    def _broker(cls, v: str) -> str:
+        v = v.strip()
+        if v and not re.match(r"^rediss?://", v):
+            raise ValueError("broker must be a redis:// or rediss:// address "
+                             "(e.g. \"redis://:${PANTAU_REDIS_PASSWORD}@10.0.0.5:6379/0\")")
+        return v
+
+    @field_validator("platforms")
+    @classmethod
+    def _known_platforms(cls, v: list[str]) -> list[str]:
+        from .platforms import ADAPTERS
+
+        unknown = sorted(set(v) - set(ADAPTERS))
+        if unknown:
+            raise ValueError(f"unknown platform(s) {', '.join(unknown)}; known: {', '.join(sorted(ADAPTERS))}")
+        return v
+
+
 class Config(_Section):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     watchlists: GlobSettings = Field(default_factory=lambda: GlobSettings(
@@ -282,6 +322,7 @@ class Config(_Section):
     report: ReportSettings = Field(default_factory=ReportSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
 
     #: the config file and its folder (not keys of the file)
     path: Path = Field(default=Path("config.toml"), exclude=True)
@@ -299,6 +340,11 @@ class Config(_Section):
 
     def lexicon_files(self) -> list[Path]:
         return expand_globs(self.base_dir, self.lexicon.paths)
+
+    @property
+    def run_concurrency(self) -> int:
+        """Account runs at once: local fetches, or fetch tasks in flight when a broker is set."""
+        return self.cluster.in_flight if self.cluster.broker else self.schedule.concurrency
 
     def interval_for(self, platform: str) -> float:
         return parse_duration(self.schedule.intervals.get(platform, self.schedule.interval))
@@ -327,13 +373,13 @@ def default_config_path() -> Path:
 
 
 #: key paths whose values are URLs: a secret inside them is percent-encoded
-_URL_KEYS = re.compile(r"alerts\.(urls\[\d+\]|channels\[\d+\]\.url)")
+_URL_KEYS = re.compile(r"alerts\.(urls\[\d+\]|channels\[\d+\]\.url)|cluster\.broker")
 
 
 def _expand(value: Any, where: str, problems: list[Problem], file: str) -> Any:
     """Replace ``${NAME}`` references in every string of ``value``.
 
-    In a URL (``alerts.urls``, ``alerts.channels[].url``) a secret that is
+    In a URL (``alerts.urls``, ``alerts.channels[].url``, ``cluster.broker``) a secret that is
     part of the URL is percent-encoded, so ``p@ss/w:rd#1`` stays one password
     (apprise decodes it); a value that is nothing but ``${NAME}`` is the whole
     URL and is used as it is.

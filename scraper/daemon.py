@@ -151,7 +151,7 @@ class Daemon:
                     log.info("browser ready: Chromium %s", await rt.services.browser.smoke_test())
                 except Exception as exc:
                     log.error("browser smoke test failed: %s (browser platforms will fail)", exc)
-            self._gate = asyncio.Semaphore(config.schedule.concurrency)
+            self._gate = asyncio.Semaphore(config.run_concurrency)
             self._refresh_cases()
             self._apply_people(people)
             self._schedule_housekeeping()
@@ -300,7 +300,7 @@ class Daemon:
         config.storage = old.storage  # see the warning above
         config.browser = old.browser
         self.config = config
-        self._gate = asyncio.Semaphore(config.schedule.concurrency)
+        self._gate = asyncio.Semaphore(config.run_concurrency)
         self._apply_people(people)
         self._schedule_housekeeping()
         log.info("reloaded: %d accounts of %d people", len(self.people), len(people))

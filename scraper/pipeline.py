@@ -23,6 +23,7 @@ from alerts.storage import is_disk_full
 from alerts.timeutil import deadline, iso, parse_iso, utc_now
 
 from . import first_scan
+from .cluster.codec import ParsedPage
 from .diff import diff_posts
 from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
 from .fetch.page import fetch_account_page
@@ -30,7 +31,7 @@ from .health import empty_result_reason
 from .models import Account, Person, Post
 from .parsing import read_posts
 from .platforms import get_adapter
-from .platforms.base import Adapter, Page
+from .platforms.base import Adapter, Page, Posts
 from .store import FindingStore, PostStore
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class Services:
     first_scan_pages: int = first_scan.DEFAULT_PAGES
     #: NIPs of people with an open case: a deleted post of theirs is alerted at once (scraper.cases)
     open_cases: set[str] = field(default_factory=set)
+    #: scraper.cluster.remote.RemoteFetcher when [cluster] broker is set: workers fetch and parse
+    remote: Any = None
 
 
 @dataclass
@@ -178,10 +181,21 @@ async def _fetch(services: Services, adapter: Adapter, account: Account, memo: d
                  url: str | None = None, conditional: bool = True) -> Page:
     """The account's page through the one fetch path (``scraper.fetch.page``)."""
     url = url or adapter.fetch_url(account, memo.get("resolved", {}))
+    if services.remote is not None:  # a worker fetches (the same fetch path) and parses
+        return await services.remote.fetch(adapter, account, url,
+                                           etag=memo.get("etag") if conditional else None,
+                                           last_modified=memo.get("last_modified") if conditional else None)
     return await fetch_account_page(
         adapter, account, url, http=services.http, browser=services.browser,
         etag=memo.get("etag") if conditional else None,
         last_modified=memo.get("last_modified") if conditional else None)
+
+
+def _read(adapter: Adapter, page: Page, account: Account) -> Posts:
+    """The page's posts: as a worker parsed them (``[cluster]``), else parsed here."""
+    if isinstance(page, ParsedPage) and page.posts is not None:
+        return page.posts
+    return read_posts(adapter, page, account)
 
 
 async def _resolve(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any]) -> dict | None:
@@ -267,7 +281,7 @@ async def _process(services: Services, person: Person, account: Account, result:
         _succeeded(services, person, account, shard.listed_count())
         return
 
-    posts = read_posts(adapter, page, account)
+    posts = _read(adapter, page, account)
     if posts.skipped:
         log.warning("account %s (%s): %d item(s) on the page could not be read and were skipped: %s",
                     account.url, person.name, posts.skipped, "; ".join(posts.skip_reasons[:3]))
@@ -292,7 +306,7 @@ async def _process(services: Services, person: Person, account: Account, result:
         since = services.first_scan_since or first_scan.default_since(services.detector.lexicon.elections)
         posts, _ = await first_scan.read_back(
             lambda url: _fetch(services, adapter, account, memo, url=url, conditional=False),
-            lambda older: read_posts(adapter, older, account), adapter, account, page, posts,
+            lambda older: _read(adapter, older, account), adapter, account, page, posts,
             since=since, pages=services.first_scan_pages)
     changes = diff_posts(stored, posts, now)
     candidates = [(p, "new") for p in changes.new] + [(p, "edited") for p, _ in changes.edited]

@@ -212,6 +212,7 @@ def build_status(config: Any, people: list[Any] | None = None,
         "outbox": outbox,
         "storage": storage_status(config.storage_dir, state),
         "findings": findings_status(layout["findings"]),
+        **_cluster(config),
     }
 
 
@@ -231,6 +232,15 @@ def findings_status(path: Path) -> dict[str, Any]:
             "overdue_items": [{"id": f["id"], "person": f["person"]["name"], "deadline": f.get("deadline")}
                               for f in late[:20]],
             "open_cases": sum(1 for f in findings if case_status(f) in OPEN_CASE)}
+
+
+def _cluster(config: Any) -> dict[str, Any]:
+    """``cluster`` (queue depth, workers) when a broker is set; nothing otherwise."""
+    if not config.cluster.broker:
+        return {}
+    from .cluster.status import cluster_status
+
+    return {"cluster": cluster_status(config)}
 
 
 #: below this many free bytes the storage counts as full (a state file no longer fits)
@@ -289,6 +299,10 @@ def format_status(status: dict[str, Any]) -> str:
     if fs.get("open_cases"):
         lines.append(f"Kasus terbuka: {fs['open_cases']} (akun orangnya dipantau lebih sering)")
     lines += _list_lines(status)
+    if status.get("cluster"):
+        from .cluster.status import format_cluster
+
+        lines += format_cluster(status["cluster"])
     lines.append(f"Akun dipantau: {status.get('watched_accounts', 0)}; kesehatan: "
                  + (", ".join(f"{k} {v}" for k, v in sorted(status['accounts_by_health'].items())) or "belum ada data"))
     for a in status["accounts"]:
