@@ -348,6 +348,10 @@ def _raw_tokens(text: str, folded: str, index: list[int]) -> list[tuple[int, int
     joined: list[tuple[int, int, bool]] = []
     i = 0
     while i < len(spans):
+        if not (single[i] and i + 1 < len(spans) and single[i + 1]):
+            joined.append(spans[i])  # not the start of a run of single characters
+            i += 1
+            continue
         j = i
         first_gap = None
         while j + 1 < len(spans) and spans[j][1] - spans[j][0] == 1 and spans[j + 1][1] - spans[j + 1][0] == 1:

@@ -160,6 +160,39 @@ _LABELS = {
 }
 
 
+class _Proximity:
+    """``any(t.distance(hit) <= window for t in hits)`` answered from the tokens the hits cover.
+
+    Two spans are within ``window`` tokens of each other exactly when one of the tokens of the
+    first lies in the second widened by ``window`` on both sides; with many hits, looking the
+    few tokens of that window up is cheaper than measuring every hit. Few hits are scanned."""
+
+    def __init__(self, hits: list[Hit]):
+        self.hits = hits
+        self.at: dict[int, list[int]] | None = None  # token -> positions in ``hits`` of the hits covering it
+        if len(hits) > 8 and all(h.t0 <= h.t1 for h in hits):
+            self.at = {}
+            for index, h in enumerate(hits):
+                for i in range(h.t0, h.t1 + 1):
+                    self.at.setdefault(i, []).append(index)
+
+    def any(self, hit: Hit, window: int) -> bool:
+        if self.at is None or hit.t1 < hit.t0:
+            return any(t.distance(hit) <= window for t in self.hits)
+        return not self.at.keys().isdisjoint(range(hit.t0 - window, hit.t1 + window + 1))
+
+    def first(self, hit: Hit, window: int) -> Hit | None:
+        """``next((t for t in hits if t.distance(hit) <= window), None)``: the earliest in list order."""
+        if self.at is None or hit.t1 < hit.t0:
+            return next((t for t in self.hits if t.distance(hit) <= window), None)
+        best = None
+        for i in range(hit.t0 - window, hit.t1 + window + 1):
+            covering = self.at.get(i)
+            if covering and (best is None or covering[0] < best):
+                best = covering[0]
+        return None if best is None else self.hits[best]
+
+
 class Scorer:
     """Scores the hits of one post; holds no state between posts."""
 
@@ -215,10 +248,10 @@ class Scorer:
         neutral = [h for h in hits if h.kind == "neutral"]
         live = [h for h in hits if h.kind != "neutral"]
         suppressed: dict[int, str] = {}
+        rules = [(ctx, self.lexicon.neutral[ctx.context or ""]) for ctx in neutral]
         for i, hit in enumerate(live):
             cls = "number" if hit.kind in NUMBER_KINDS else _SUPPRESS_CLASS.get(hit.kind)
-            for ctx in neutral:
-                rule = self.lexicon.neutral[ctx.context or ""]
+            for ctx, rule in rules:
                 if cls == "title":  # an office title comes before the name: "Bupati PPU Mudyat Noor"
                     applies = ctx.t1 < hit.t0 and hit.t0 - ctx.t1 <= max(rule.window, 1)
                 else:
@@ -243,6 +276,7 @@ class Scorer:
                 targets.append(hit)
         campaign = [h for h in live if h.kind == "campaign" and not h.ignored]
         calls = [h for h in live if h.kind in CALL_KINDS and not h.ignored]
+        near_campaign, near_calls = _Proximity(campaign), _Proximity(calls)
         for hit in targets:
             if hit.kind not in WEAK_KINDS:
                 hit.weight = WEIGHTS[hit.kind]
@@ -250,9 +284,9 @@ class Scorer:
             # the first supporting hit in this order names the support (the rest do not matter)
             first = next((o for o in targets if not o.ignored and self._agrees(hit, o)), None)
             if first is None:
-                first = next((c for c in campaign if c.distance(hit) <= CORROBORATE_NEAR), None)
+                first = near_campaign.first(hit, CORROBORATE_NEAR)
             if first is None and hit.kind in NUMBER_KINDS:
-                first = next((c for c in calls if c.distance(hit) <= NEAR), None)
+                first = near_calls.first(hit, NEAR)
             if first is not None:
                 hit.weight = WEAK_WEIGHT
                 hit.notes.append(f"dikuatkan oleh '{first.term}'")
@@ -261,9 +295,10 @@ class Scorer:
                 hit.reason = f"'{hit.term}' sinyal lemah/ambigu tanpa penguat: tidak dihitung"
         # office titles: a name next to "Bupati"/"Presiden" is news unless something else is there
         counted = [h for h in targets if h.weight > 0]
+        near_counted = _Proximity(counted)
         bonus = 0.0
         for call in calls:
-            near = next((t for t in counted if t.distance(call) <= NEAR), None)
+            near = near_counted.first(call, NEAR)
             if near is not None:
                 gain = min(BONUS[call.kind], MAX_BONUS - bonus)
                 bonus += gain
@@ -282,14 +317,15 @@ class Scorer:
             for extra in [h for h in counted if h.kind in PARTY_KINDS][1:]:
                 extra.weight = min(extra.weight, PARTY_EXTRA_WEIGHT)
         cbonus = 0.0
+        near_target = _Proximity(targets) if campaign else None
         for term in campaign:
-            if counted and cbonus < MAX_CAMPAIGN_BONUS and any(t.distance(term) <= CORROBORATE_NEAR for t in counted):
+            if counted and cbonus < MAX_CAMPAIGN_BONUS and near_counted.any(term, CORROBORATE_NEAR):
                 term.weight = CAMPAIGN_BONUS
                 cbonus += CAMPAIGN_BONUS
                 term.reason = f"istilah pemilu '{term.term}' dekat calon/nomor"
             else:
                 term.reason = f"istilah pemilu '{term.term}' (hanya penguat)"
-                term.ignored = term.weight == 0 and not any(t.distance(term) <= CORROBORATE_NEAR for t in targets)
+                term.ignored = term.weight == 0 and not near_target.any(term, CORROBORATE_NEAR)
         # attribution and campaign periods
         elections = self._attribute(counted)
         active = self._active(when)
