@@ -96,37 +96,40 @@ def drop_contained(hits: list[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     # kept hits by every token they cover: a hit that contains or overlaps ``hit`` covers one of
     # hit's tokens, so only those are compared (the same tests as against all kept hits)
-    at: dict[int, list[Hit]] = {-1: []}  # -1: hits with an empty token range, compared always
+    at: dict[int, list[Hit]] = {}
+    odd = False  # a kept hit with an empty token range: then every kept hit is compared
     for hit in order:
-        near = at.get(hit.t0, []) if hit.t0 == hit.t1 else [
-            k for i in range(hit.t0, hit.t1 + 1) for k in at.get(i, ())]
-        if at[-1] or hit.t1 < hit.t0:
+        t0, t1 = hit.t0, hit.t1
+        if odd or t1 < t0:
             near = kept
-        if hit.kind == "neutral":
-            # "calon bupati" is a campaign term, not the office title "bupati"
-            if not any(k.kind == "campaign" and k.t0 <= hit.t0 and hit.t1 <= k.t1 for k in near):
-                _keep(hit, kept, at)
+        elif t0 == t1:
+            near = at.get(t0, ())
+        else:
+            near = [k for i in range(t0, t1 + 1) for k in at.get(i, ())]
+        if near and _covered(hit, near):
             continue
-        key = hit.candidate_key
-        if key and any(k.candidate_key == key and k.t0 <= hit.t1 and hit.t0 <= k.t1 for k in near):
-            continue  # overlapping mentions of one candidate ("Prof Mahfud" / "Mahfud MD") count once
-        if any(
-            k.kind != "neutral" and k.t0 <= hit.t0 and hit.t1 <= k.t1 and k.start <= hit.start and hit.end <= k.end
-            and (k.t1 - k.t0, k.end - k.start) != (hit.t1 - hit.t0, hit.end - hit.start)
-            and _same_subject(k, hit)
-            for k in near
-        ):
-            continue
-        _keep(hit, kept, at)
+        kept.append(hit)
+        if t1 < t0:
+            odd = True
+        for i in range(t0, t1 + 1):
+            at.setdefault(i, []).append(hit)
     return sorted(kept, key=lambda h: (h.start, h.end))
 
 
-def _keep(hit: Hit, kept: list[Hit], at: dict[int, list[Hit]]) -> None:
-    kept.append(hit)
-    if hit.t1 < hit.t0:
-        at[-1].append(hit)
-    for i in range(hit.t0, hit.t1 + 1):
-        at.setdefault(i, []).append(hit)
+def _covered(hit: Hit, near: list[Hit] | tuple[Hit, ...]) -> bool:
+    """True when a kept hit in ``near`` makes ``hit`` redundant (see :func:`drop_contained`)."""
+    if hit.kind == "neutral":
+        # "calon bupati" is a campaign term, not the office title "bupati"
+        return any(k.kind == "campaign" and k.t0 <= hit.t0 and hit.t1 <= k.t1 for k in near)
+    key = hit.candidate_key
+    if key and any(k.candidate_key == key and k.t0 <= hit.t1 and hit.t0 <= k.t1 for k in near):
+        return True  # overlapping mentions of one candidate ("Prof Mahfud" / "Mahfud MD") count once
+    return any(
+        k.kind != "neutral" and k.t0 <= hit.t0 and hit.t1 <= k.t1 and k.start <= hit.start and hit.end <= k.end
+        and (k.t1 - k.t0, k.end - k.start) != (hit.t1 - hit.t0, hit.end - hit.start)
+        and _same_subject(k, hit)
+        for k in near
+    )
 
 
 def _same_subject(outer: Hit, inner: Hit) -> bool:
