@@ -220,12 +220,17 @@ class Detector:
         return hits
 
     def _hashtag_hits(self, norm: NormalizedText) -> list[Hit]:
-        hits = []
+        hits: list[Hit] = []
+        by_tag: dict[int, list[int]] | None = None
         for index, tag in enumerate(norm.hashtags):
             term = self.lexicon.hashtags.get(tag.body)
             if term is None:
                 continue
-            toks = [i for i, t in enumerate(norm.tokens) if t.hashtag == index] or [norm.token_index(0)]
+            if by_tag is None:  # the tokens of each hashtag, in order (one pass over the tokens)
+                by_tag = {}
+                for i, t in enumerate(norm.tokens):
+                    by_tag.setdefault(t.hashtag, []).append(i)
+            toks = by_tag.get(index) or [norm.token_index(0)]
             hits.append(hit_from_term(term, toks[0], toks[-1], tag.start, tag.end))
         return hits
 
@@ -322,8 +327,9 @@ class Detector:
 
     def _to_match(self, hit: Hit) -> Match:
         candidate = None
-        if hit.candidate_key:
-            cand = self.lexicon.candidate(*hit.candidate_key)
+        key = hit.candidate_key
+        if key:
+            cand = self.lexicon.candidate(*key)
             candidate = cand.pair if cand else None
         category = "neutral" if hit.ignored or hit.kind == "neutral" else _CATEGORY[hit.kind]
         return Match(hit.term, category, hit.start, hit.end, hit.reason, hit.election, candidate)

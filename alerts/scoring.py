@@ -255,6 +255,8 @@ class Scorer:
         for i, hit in enumerate(live):
             cls = "number" if hit.kind in NUMBER_KINDS else _SUPPRESS_CLASS.get(hit.kind)
             for ctx, rule in rules:
+                if cls not in rule.suppresses:
+                    continue  # (the test below is pure: asking it first changes nothing)
                 if cls == "title":  # an office title comes before the name: "Bupati PPU Mudyat Noor"
                     applies = ctx.t1 < hit.t0 and hit.t0 - ctx.t1 <= max(rule.window, 1)
                 else:
