@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from review_fixtures import CHANNEL
-from web_harness import ADMIN, REVIEWER, REVIEWER_PW, LiveServer, console_env, csrf_of, login
+from web_harness import REVIEWER, REVIEWER_PW, LiveServer, console_env, csrf_of, login
 
 PKD, PKD_PW = "desi", "sandi-pkd-desa-123"
 PKD2, PKD2_PW = "eko", "sandi-pkd-desa-456"
