@@ -124,6 +124,8 @@ def test_a_case_goes_through_every_state_by_the_api_and_the_console(env, live):
         row = next(x for x in c.get("/api/findings").json() if x["id"] == fid)
         assert row["case_status"] == "closed" and row["letter_number"] == "002/PP.01/XII/2024"
         assert row["decided_date"] == "2024-12-20" and row["sanction"] == "disiplin ringan" and row["source"] == "pantau"
+        assert [x["id"] for x in c.get("/api/findings", params={"status": "selesai"}).json()] == [fid]
+        assert [x["id"] for x in c.get("/api/findings", params={"status": "closed"}).json()] == [fid]
 
         # the console's own form, on another finding
         c.post(f"/temuan/{other}/keputusan", data={"csrf": token, "decision": "confirmed"})

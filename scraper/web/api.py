@@ -25,7 +25,8 @@ from .pages import find
 
 
 #: ``?status=`` also takes the Indonesian words staff use (as ``findings list --status`` does)
-STATUS_WORDS = {"baru": "new", "dikonfirmasi": "confirmed", "ditolak": "dismissed"}
+STATUS_WORDS = {"baru": "new", "dikonfirmasi": "confirmed", "ditolak": "dismissed",
+                "direkomendasikan": "recommended", "diputus": "decided", "selesai": "closed"}
 
 
 def _summary(finding: dict) -> dict:
@@ -44,7 +45,10 @@ def findings(request: Request) -> Response:
     items = console.stores.findings.all()
     status = request.query_params.get("status")
     status = STATUS_WORDS.get(status, status) if status else None
-    return JSONResponse([_summary(f) for f in items if not status or f.get("status") == status])
+    from ..cases import case_status
+
+    return JSONResponse([_summary(f) for f in items
+                         if not status or f.get("status") == status or case_status(f) == status])
 
 
 @guard("findings.view", api=True)
