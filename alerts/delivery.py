@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
+from alerts.storage import pid_alive
 from alerts.timeutil import iso, parse_iso
 
 OPEN_STATES = ("pending", "retrying")
@@ -32,16 +33,6 @@ def backoff(attempts: int, initial: float, maximum: float) -> float:
     if attempts <= 0:
         return 0.0
     return min(maximum, initial * (2 ** min(attempts - 1, 40)))
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - someone else's process
-        return True
-    return True
 
 
 def claim_state(delivery: dict, now: datetime, owner: str) -> str:

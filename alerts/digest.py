@@ -11,7 +11,8 @@ from datetime import datetime
 
 from alerts.outbox import Alert
 from alerts.routing import next_daily
-from alerts.settings import SEVERITY_RANK, AlertsSettings, parse_hhmm
+from alerts.settings import AlertsSettings, parse_hhmm
+from alerts.severity import Severity
 from alerts.timeutil import WITA, iso, parse_iso
 
 _FINDING_KEYS = ("finding_id", "person", "platform", "post_url", "severity", "terms",
@@ -36,13 +37,13 @@ def build_digest(findings: list[dict], health: list[dict], outbox_counts: dict,
     still undecided after their deadline (any age), listed by deadline.
     """
     fresh = [f for f in findings if _in_window(f.get("first_seen"), since, now)]
-    fresh.sort(key=lambda f: (-SEVERITY_RANK.get(f.get("severity", "none"), 0),
+    fresh.sort(key=lambda f: (-Severity.rank_of(f.get("severity")),
                               f.get("first_seen", "")))
     listed = [{k: f.get(k) for k in _FINDING_KEYS} for f in fresh]
     counts = {s: sum(1 for f in fresh if f.get("severity") == s) for s in ("high", "medium", "low")}
     counts["total"] = len(fresh)
-    threshold = SEVERITY_RANK.get(min_severity, 2)
-    low = [f for f in listed if SEVERITY_RANK.get(f.get("severity") or "none", 0) < threshold]
+    threshold = Severity.rank_of(min_severity, Severity.MEDIUM.rank)
+    low = [f for f in listed if Severity.rank_of(f.get("severity")) < threshold]
     open_findings = sum(1 for f in findings if str(f.get("status") or "").lower() in OPEN_STATUSES)
     problems = [{k: h.get(k) for k in ("account_url", "platform", "person", "state", "reason",
                                        "since", "failures")} for h in health]

@@ -22,7 +22,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from alerts.settings import SEVERITY_RANK, ChannelSettings, parse_quiet_hours
+from alerts.severity import Severity
+from alerts.settings import ChannelSettings, parse_quiet_hours
 from alerts.timeutil import UTC, WITA
 
 #: apprise schemes that deliver to WhatsApp: Meta Cloud API, Whapi, Evolution API
@@ -60,10 +61,10 @@ def routes(kind: str, severity: str, unit: str, channel: ChannelSettings) -> boo
     if channel.units and unit not in channel.units:
         return False
     effective = ROUTING_SEVERITY.get(kind, severity)
-    rank = SEVERITY_RANK.get(effective, 0)
+    rank = Severity.rank_of(effective)
     if rank == 0:
         return False
-    return rank >= SEVERITY_RANK[channel.min_severity]
+    return rank >= Severity(channel.min_severity).rank
 
 
 def route(kind: str, severity: str, unit: str, channels: list[ChannelSettings],

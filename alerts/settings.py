@@ -20,20 +20,22 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from alerts.severity import Severity
 from alerts.timeutil import parse_duration
 
-Severity = Literal["none", "low", "medium", "high"]
 Kind = Literal["finding", "health", "notice", "digest", "test"]
 Style = Literal["auto", "long", "short"]
 
-SEVERITY_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
-
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+#: a time of day: 07:30, 7:30 or 07.30 (Indonesian writing)
+_HHMM = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 
 def parse_hhmm(text: str) -> tuple[int, int]:
-    """``"07:30"`` -> ``(7, 30)``; raises ValueError with a clear message."""
+    """``"07:30"`` or ``"07.30"`` -> ``(7, 30)``; raises ValueError with a clear message.
+
+    The one parser of times of day (config, quiet hours, digest, retention).
+    """
     m = _HHMM.match(str(text).strip())
     if not m:
         raise ValueError(f"not a time of day: {text!r} (use HH:MM, e.g. 07:00)")

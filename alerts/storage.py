@@ -252,6 +252,22 @@ def _held_lock(path: Path, timeout: float) -> Iterator[None]:
         lock.release()
 
 
+def pid_alive(pid: int | None) -> bool:
+    """True when a process with this id runs on this machine (no id: False).
+
+    Used for stale claims in the outbox and the daemon's pid in ``state.json``.
+    """
+    if not pid or pid < 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def file_signature(path: Path) -> tuple[int, int, int] | None:
     """(inode, mtime ns, size) of ``path``, or None: changes whenever the file is replaced."""
     try:

@@ -20,6 +20,7 @@ from alerts.timeutil import parse_duration
 
 from . import __version__
 from .config import Config, check_config, load_config, parse_size
+from .finding import evidence_manifest, has_evidence
 from .first_scan import at_start_of_day
 from .models import Person
 from .pipeline import Services
@@ -309,9 +310,8 @@ async def make_report(stores: Stores, finding: dict, fmt: str, *, actor: str, si
     if refusal and not force:
         raise ReviewError(refusal)
     config, layout, fid = stores.config, stores.layout, finding["id"]
-    has_evidence = isinstance(finding.get("evidence"), dict) and "manifest_sha256" in finding["evidence"]
     ok, problems = None, []
-    if has_evidence:
+    if has_evidence(finding):
         check = verify_evidence(layout["evidence"], stores.findings.all(), only=fid)
         ok, problems = check.ok, check.lines()
     custody = stores.custody
@@ -333,9 +333,9 @@ async def make_report(stores: Stores, finding: dict, fmt: str, *, actor: str, si
             raise ReportError(f"Gagal membuat PDF dengan Chromium: {exc}") from exc
     details = {"format": fmt, "out": out, "evidence_ok": ok}
     stores.audit.append("report", finding_id=fid, actor=actor, details=details)
-    if has_evidence:
+    if has_evidence(finding):
         custody.append("report", finding_id=fid, actor=actor, details=details,
-                       artefacts={"manifest.json": finding["evidence"]["manifest_sha256"]})
+                       artefacts={"manifest.json": evidence_manifest(finding)})
     return Report(finding_id=fid, fmt=fmt, data=data, evidence_ok=ok, evidence_problems=problems,
                   banner=context.get("banner"))
 

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 from alerts.outbox import Alert
 from alerts.timeutil import iso, parse_iso, utc_now
 
+from .finding import evidence_manifest, has_evidence
 from .review import CASE_STATUS_ID, ReviewError, audit_log, resolve_id
 from .store import FindingStore, storage_layout
 
@@ -144,10 +145,9 @@ class CaseBook:
         details = {"from": need, "to": target, "note": note,
                    **{k: v for k, v in values.items() if not k.endswith("_by")}}
         self.audit.append(f"case_{target}", finding_id=fid, actor=by, details=details, now=now)
-        ev = updated.get("evidence")
-        if isinstance(ev, dict) and "manifest_sha256" in ev:
+        if has_evidence(updated):
             self.custody.append(f"case_{target}", finding_id=fid, actor=by, details=details,
-                                artefacts={"manifest.json": ev["manifest_sha256"]}, now=now)
+                                artefacts={"manifest.json": evidence_manifest(updated)}, now=now)
         return updated
 
 

@@ -15,7 +15,6 @@ import os
 import re
 import tomllib
 import datetime
-from datetime import time as dtime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -24,7 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from alerts.problems import Problem, key_path
 from alerts.secrets import register_secret
-from alerts.settings import AlertsSettings
+from alerts.settings import AlertsSettings, parse_hhmm
 from alerts.timeutil import parse_duration
 
 from .errors import ConfigError
@@ -348,13 +347,6 @@ class Config(_Section):
 
     def interval_for(self, platform: str) -> float:
         return parse_duration(self.schedule.intervals.get(platform, self.schedule.interval))
-
-
-def parse_hhmm(text: str) -> dtime:
-    m = re.fullmatch(r"([01]?\d|2[0-3])[:.]([0-5]\d)", text.strip())
-    if not m:
-        raise ValueError(f"not a time of day: {text!r} (use HH:MM, e.g. 07:00)")
-    return dtime(int(m.group(1)), int(m.group(2)))
 
 
 def expand_globs(base: Path, patterns: list[str]) -> list[Path]:

@@ -27,13 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from alerts.problems import ProblemsError
+from alerts.settings import parse_hhmm
 from alerts.storage import DISK, is_disk_full
 from alerts.timeutil import iso, parse_duration, utc_now
 
 from . import __version__
 from .app import alert_renderer, build_detector, load_checked, open_runtime
 from .cases import case_interval, enqueue_reminders, open_case_nips
-from .config import Config, parse_hhmm
+from .config import Config
 from .models import Account, Person
 from .pipeline import AccountResult, process_account
 from .schedule import Scheduler
@@ -334,10 +335,8 @@ class Daemon:
         self.scheduler.every("deliver", parse_duration(self.config.schedule.delivery_interval), self.deliver)
         digest_time = getattr(self.config.alerts, "digest_time", "") or ""
         if digest_time:
-            t = parse_hhmm(digest_time)
-            self.scheduler.daily_wita("digest", t.hour, t.minute, self.digest)
-        t = parse_hhmm(self.config.retention.run_at)
-        self.scheduler.daily_wita("purge", t.hour, t.minute, self.purge)
+            self.scheduler.daily_wita("digest", *parse_hhmm(digest_time), self.digest)
+        self.scheduler.daily_wita("purge", *parse_hhmm(self.config.retention.run_at), self.purge)
         self.scheduler.every("status", 60, self._record_status)
         self.scheduler.every("flush", FLUSH_EVERY, self._flush_state)
         self.scheduler.every("cases", CASES_EVERY, self.cases)

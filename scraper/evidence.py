@@ -36,6 +36,7 @@ from alerts.timeutil import fmt_wita, iso, utc_now
 
 from .custody import ChainIssue, ChainLog, check_anchor, sha256_bytes, sha256_file
 from .evidence_image import card_html, element_png, framed_html, make_stamp, render_to_png
+from .finding import has_evidence
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +287,7 @@ def verify_evidence(evidence_root: Path, findings: Iterable[dict[str, Any]], *,
         elif entry.get("action") == "purged" and fid:
             purged.add(fid)
 
-    ids = set(captured) | {fid for fid, f in by_id.items() if _has_evidence(f)}
+    ids = set(captured) | {fid for fid, f in by_id.items() if has_evidence(f)}
     if root.is_dir():
         ids |= {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
     if only is not None:
@@ -299,16 +300,10 @@ def verify_evidence(evidence_root: Path, findings: Iterable[dict[str, Any]], *,
     return report
 
 
-def _has_evidence(finding: dict[str, Any]) -> bool:
-    ev = finding.get("evidence")
-    return isinstance(ev, dict) and "manifest_sha256" in ev
-
-
 def _verify_one(root: Path, fid: str, finding: dict[str, Any] | None, entry: dict[str, Any] | None,
                 custody: ChainLog, issues: list[EvidenceIssue]) -> int:
     folder = root / fid
-    stored = (finding or {}).get("evidence") if finding else None
-    stored = stored if isinstance(stored, dict) and "manifest_sha256" in stored else None
+    stored = finding["evidence"] if has_evidence(finding) else None
     if entry is None and stored is None:
         if finding is not None and not folder.is_dir():
             return 0  # a finding without evidence (capture failed or disabled): nothing to verify

@@ -22,6 +22,7 @@ from alerts.timeutil import iso, utc_now
 from .custody import ChainLog
 from .errors import PantauError
 from .evidence import custody_log
+from .finding import evidence_manifest, has_evidence
 from .store import FindingStore, storage_layout
 
 MIN_PREFIX = 6
@@ -133,9 +134,9 @@ class Reviewer:
             raise ReviewError(f"temuan {fid} hilang saat diperbarui")
         details = {"from": previous.get("status"), "to": status, "note": note, "forced": force}
         self.audit.append(status, finding_id=fid, actor=by, details=details, now=now)
-        if isinstance(updated.get("evidence"), dict) and "manifest_sha256" in updated["evidence"]:
+        if has_evidence(updated):
             self.custody.append(status, finding_id=fid, actor=by, details=details,
-                                artefacts={"manifest.json": updated["evidence"]["manifest_sha256"]}, now=now)
+                                artefacts={"manifest.json": evidence_manifest(updated)}, now=now)
         return updated
 
 

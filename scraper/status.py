@@ -8,13 +8,13 @@ same shape.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from alerts.secrets import mask
+from alerts.storage import pid_alive
 from alerts.timeutil import fmt_wita, iso, utc_now
 
 from . import __version__
@@ -139,18 +139,6 @@ def rejected(problems: list[Any], now: datetime) -> dict[str, Any]:
     return {"at": iso(now), "count": len(problems), "problems": items}
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def build_status(config: Any, people: list[Any] | None = None,
                  disk_problems: list[Any] | None = None) -> dict[str, Any]:
     """Everything ``pantau status`` shows, from the files on disk only.
@@ -165,7 +153,7 @@ def build_status(config: Any, people: list[Any] | None = None,
 
     layout = storage_layout(config.storage_dir)
     state = read_state(layout["state"])
-    running = bool(state.get("state") == "running" and _alive(state.get("pid")))
+    running = bool(state.get("state") == "running" and pid_alive(state.get("pid")))
     book = HealthBook(layout["health"], threshold=config.health.failure_threshold)
     names: dict[str, tuple[str, str, str]] = {}
     force = state.get("in_force") if running else None

@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from ..app import capture_tip, case_step
 from ..errors import PantauError
+from ..finding import has_evidence
 from ..review import STATUS_ID, ReviewError
 from ..tips import Unlisted
 from .app import Console, guard
@@ -62,7 +63,7 @@ def own_tips(console: Console, name: str) -> list[dict[str, Any]]:
             if t.get("by") == name and t.get("channel") in ("konsol", "api"):
                 rows.append({"id": f["id"], "url": t.get("url"), "at": t.get("at"), "note": t.get("note") or "",
                              "status": STATUS_ID.get(f.get("status", "new"), f.get("status")),
-                             "evidence": isinstance(f.get("evidence"), dict) and "manifest_sha256" in f["evidence"]})
+                             "evidence": has_evidence(f)})
     return sorted(rows, key=lambda r: r["at"] or "", reverse=True)
 
 
@@ -109,7 +110,7 @@ async def tips_api(request: Request) -> Response:
         return JSONResponse({"error": str(exc)}, status_code=422)
     f = result.finding
     return JSONResponse({"id": f["id"], "created": result.created, "source": f.get("source"),
-                         "status": f.get("status"), "evidence": bool((f.get("evidence") or {}).get("manifest_sha256"))},
+                         "status": f.get("status"), "evidence": has_evidence(f)},
                         status_code=201 if result.created else 200)
 
 

@@ -1,0 +1,55 @@
+"""The shared primitives that used to exist two or three times: one of each now."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from alerts.settings import AlertsSettings, parse_hhmm, parse_quiet_hours
+from alerts.severity import SEVERITIES, Severity
+from alerts.storage import pid_alive
+from scraper.finding import evidence_manifest, has_evidence
+
+
+@pytest.mark.parametrize("text, want", [("07:30", (7, 30)), ("07.30", (7, 30)), ("7:05", (7, 5)), (" 23.59 ", (23, 59))])
+def test_one_time_of_day_parser_takes_colon_and_dot(text, want):
+    assert parse_hhmm(text) == want
+
+
+@pytest.mark.parametrize("bad", ["24:00", "07:60", "0730", "7", ""])
+def test_bad_times_of_day_are_named(bad):
+    with pytest.raises(ValueError, match="HH:MM"):
+        parse_hhmm(bad)
+
+
+def test_quiet_hours_and_digest_time_take_the_dot_too():
+    assert parse_quiet_hours("22.00-06.00") == ((22, 0), (6, 0))
+    assert AlertsSettings(digest_time="07.30", urls=[]).digest_time == "07.30"
+
+
+def test_severity_is_ordered_by_rank_and_equals_its_string():
+    assert list(Severity) == ["none", "low", "medium", "high"] and SEVERITIES == ("none", "low", "medium", "high")
+    assert Severity.HIGH > "medium" > Severity.LOW  # not the alphabet: "high" < "low" as strings
+    assert max(Severity("low"), Severity("high")) == "high"
+    assert sorted(["high", "none", "medium", "low"], key=Severity) == ["none", "low", "medium", "high"]
+    assert Severity.MEDIUM.at_least("medium") and not Severity.LOW.at_least("medium")
+    assert Severity.rank_of("bogus") == 0 and Severity.rank_of(None, 2) == 2
+    assert {"high": 1}[Severity.HIGH] == 1 and f"{Severity.HIGH}" == "high"
+
+
+def test_pid_alive():
+    assert pid_alive(os.getpid())
+    assert not pid_alive(None) and not pid_alive(0)
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert not pid_alive(child.pid)
+
+
+def test_has_evidence_needs_a_manifest():
+    assert has_evidence({"evidence": {"manifest_sha256": "ab" * 32}})
+    assert evidence_manifest({"evidence": {"manifest_sha256": "ab" * 32}}) == "ab" * 32
+    for finding in ({}, None, {"evidence": None}, {"evidence": {"error": "timeout"}}, {"evidence": "x"},
+                    {"evidence": {"manifest_sha256": ""}}):
+        assert not has_evidence(finding)
