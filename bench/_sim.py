@@ -68,7 +68,8 @@ def nip_for(i: int) -> str:
 
 
 def write_setup(folder: Path, base: str, accounts: list[tuple[str, str]], *, concurrency: int,
-                per_host: int | None = None, max_pages: int = 200, run_timeout: str = "5m") -> Path:
+                per_host: int | None = None, max_pages: int = 200, run_timeout: str = "5m",
+                extra: str = "") -> Path:
     """config.toml + one watchlist (one person per account) under ``folder``."""
     from scraper.demo.site import account_entry_toml
 
@@ -102,7 +103,7 @@ max_pages = {max_pages}
 [evidence]
 enabled = false
 screenshot = false
-''', encoding="utf-8")
+{extra}''', encoding="utf-8")
     return config
 
 

@@ -4,7 +4,8 @@ One simulated platform (DemoSite in its own process) serves N Telegram-style
 channel pages (``/s/<name>``) or N RSS feeds, each answering after L seconds.
 Both tools fetch C pages at a time: urlwatch with its worker pool raised to C,
 ``pantau once`` with ``concurrency = per_host_concurrency = C`` and
-``min_delay = "0s"``. Each round runs every tool cold (empty state) and then
+``min_delay = "0s"`` and ``[scan] first_scan_pages = 1`` (a new account's first
+scan otherwise also reads older pages, which urlwatch never does). Each round runs every tool cold (empty state) and then
 warm (same state, nothing changed on the site); the order of the tools
 alternates between rounds. Prints the medians, the latency bound N*L/C and the
 ratios Pantau / urlwatch, with the CPU time (user + system) and peak RSS of
@@ -110,11 +111,13 @@ class Urlwatch:
 class Pantau:
     name = "pantau"
 
-    def __init__(self, folder: Path, base: str, kind: str, names: list[str], concurrency: int):
+    def __init__(self, folder: Path, base: str, kind: str, names: list[str], concurrency: int,
+                 first_scan_pages: int | None = 1):
         self.folder = folder
         kinds = [kind if kind != "mixed" else ("telegram" if i % 2 else "rss") for i in range(len(names))]
+        extra = f"[scan]\nfirst_scan_pages = {first_scan_pages}\n" if first_scan_pages else ""
         self.config = write_setup(folder, base, list(zip(kinds, names)), concurrency=concurrency,
-                                  per_host=concurrency)
+                                  per_host=concurrency, extra=extra)
 
     def reset(self) -> None:
         import shutil
@@ -140,6 +143,9 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--posts", type=int, default=5)
+    ap.add_argument("--first-scan-pages", type=int, default=1,
+                    help="Pantau's [scan] first_scan_pages; 1 = one page per account, as urlwatch reads "
+                         "(0 = Pantau's default, which also pages back on a new account's first scan)")
     ap.add_argument("--urlwatch-version", default="2.29")
     ap.add_argument("--urlwatch-venv", type=Path, default=DEFAULT_VENV)
     args = ap.parse_args()
@@ -152,7 +158,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="pantau-peer-") as tmp:
             tools = [Urlwatch(python, Path(tmp) / "urlwatch",
                               [page_url(site.base_url, args.kind, n) for n in names], args.concurrency),
-                     Pantau(Path(tmp) / "pantau", site.base_url, args.kind, names, args.concurrency)]
+                     Pantau(Path(tmp) / "pantau", site.base_url, args.kind, names, args.concurrency,
+                            args.first_scan_pages or None)]
             for rnd in range(args.rounds):
                 order = tools if rnd % 2 == 0 else tools[::-1]
                 for tool in order:

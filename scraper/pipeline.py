@@ -280,6 +280,12 @@ async def _process(services: Services, person: Person, account: Account, result:
     if page.not_modified:
         _succeeded(services, person, account, shard.listed_count())
         return
+    body = body_digest(adapter, page.body)
+    if _unchanged(memo, body, now, key="body_digest"):
+        # the same bytes as the last full run (counters aside): nothing to parse (issue #17)
+        _succeeded(services, person, account, shard.listed_count())
+        return
+    meta_update["body_digest"] = body
 
     posts = _read(adapter, page, account)
     if posts.skipped:
@@ -287,7 +293,7 @@ async def _process(services: Services, person: Person, account: Account, result:
                     account.url, person.name, posts.skipped, "; ".join(posts.skip_reasons[:3]))
     digest = posts_digest(posts)
     if posts and _unchanged(memo, digest, now):
-        if any(memo.get(k) != v for k, v in meta_update.items()):
+        if any(memo.get(k) != meta_update.get(k) for k in ("etag", "last_modified") if k in meta_update):
             shard.update_meta(meta_update)  # new validators for the next conditional GET
         _succeeded(services, person, account, len(posts))
         return
@@ -348,7 +354,8 @@ async def _process(services: Services, person: Person, account: Account, result:
     for f in findings:
         flagged.setdefault(f["post_id"], []).append(f["id"])
     meta_update["scanned"] = True
-    shard.apply(account, changes, now, meta_update, flagged)
+    # in a worker thread: its fsync must not stall the other accounts' fetches (issue #17)
+    await asyncio.to_thread(shard.apply, account, changes, now, meta_update, flagged)
 
     result.new, result.edited, result.deleted = len(changes.new), len(changes.edited), len(changes.deleted)
     result.findings = len(fresh)
@@ -373,9 +380,19 @@ def _case_deletions(services: Services, person: Person, account: Account, delete
     return sent
 
 
-def _unchanged(memo: dict[str, Any], digest: str, now: datetime) -> bool:
-    """The page shows exactly the posts stored by a recent full run."""
-    if not memo.get("scanned") or memo.get("posts_digest") != digest:
+def body_digest(adapter: Adapter, body: str | bytes | None) -> str:
+    """Digest of a page body without what changes on every load (an adapter's ``volatile`` regex,
+    e.g. Telegram's view counters): equal means the page is the same as last time."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    volatile = getattr(adapter, "volatile", None)
+    if volatile is not None:
+        text = volatile.sub("", text)
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()
+
+
+def _unchanged(memo: dict[str, Any], digest: str, now: datetime, key: str = "posts_digest") -> bool:
+    """The page (``body_digest``) or its posts (``posts_digest``) equal a recent full run's."""
+    if not memo.get("scanned") or memo.get(key) != digest:
         return False
     last = parse_iso(memo.get("last_fetch"))
     return last is not None and now - last < SEEN_REFRESH

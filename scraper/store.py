@@ -202,7 +202,9 @@ class AccountShard:
 
 def _forget_digest(raw: dict[str, Any]) -> None:
     """The next fetch compares posts in full (the shard no longer matches the page's digest)."""
-    raw.get("meta", {}).get("1", {}).pop("posts_digest", None)
+    meta = raw.get("meta", {}).get("1", {})
+    meta.pop("posts_digest", None)
+    meta.pop("body_digest", None)
 
 
 def _post_doc(account: Account, post: Post, stamp: str) -> dict[str, Any]:

@@ -65,6 +65,11 @@ def test_whole_file_rewrites_per_cycle(tmp_path, site, monkeypatch):
     assert shards() == {}, shards()
 
     writes.clear()
+    site.accounts["akun001"].title = "Akun 1 (judul baru)"  # page bytes change, its posts do not
+    _cycle(config)
+    assert shards() == {}, shards()
+
+    writes.clear()
     site.add_post("akun003", 9, "Posyandu buka pukul 08.00", utc(1))
     _cycle(config)  # one account changed: only its shard is rewritten
     assert list(shards().values()) == [1] and "akun003" in next(iter(shards())), shards()
