@@ -1,537 +1,122 @@
-"""The durable alert outbox: an alert is on disk before any attempt to send it.
+"""The outbox: the durable queue and its dispatcher behind one object.
 
-Layout under ``directory``::
+The parts live in their own modules:
 
-    hot/<sha256(id)[:32]>.json   one record per alert with undelivered or dead deliveries
-    ids.log                      every alert id ever enqueued (dedup memory, append-only)
-    archive/YYYY-MM.jsonl        records whose deliveries were all sent
-    outbox.lock                  inter-process lock (alerts.storage.file_lock)
+* :mod:`alerts.alert`: :class:`Alert` and :class:`DeliveryReport`;
+* :mod:`alerts.queue`: :class:`AlertQueue`, the durable queue (on disk before
+  any attempt to send; routing at enqueue time; claims and results; views);
+* :mod:`alerts.dispatch`: :class:`Dispatcher`, one thread per channel, with
+  the channels and renderer given to it;
+* :mod:`alerts.notices`: dead-letter notices.
 
-Each (alert, channel) delivery moves pending -> sent, or pending -> retrying
-(exponential backoff) -> sent | dead. Before a send the delivery is *claimed*
-(owner, pid, expiry) in its record, and the result is written right after the
-send, so another process never sends it at the same time and a restarted one
-knows a send may have been interrupted. Channels run in their own threads: a
-failing or slow channel does not hold back another.
+:class:`Outbox` composes them for callers that want both ends (the pipeline,
+the daemon, ``pantau alerts``). Read-only callers (``pantau status``, the
+console's status page) use :class:`AlertQueue` alone: no channels are built.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-import os
-import threading
-import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from alerts import delivery as dv
-from alerts.channels import (Channel, NotifierFactory, SendResult, build_channels,
-                             template_fields)
-from alerts.rename import legacy_map, move_delivery, rename_deliveries
+from alerts.alert import KINDS, Alert, DeliveryReport  # noqa: F401  (re-exported)
+from alerts.channels import Channel, NotifierFactory, build_channels
+from alerts.dispatch import MAX_ROUNDS, Dispatcher  # noqa: F401  (re-exported)
+from alerts.notices import enqueue_dead_notice
+from alerts.problems import Problem
+from alerts.queue import AlertQueue
 from alerts.render import Renderer, format_pending  # noqa: F401  (re-exported for the CLI)
-from alerts.routing import hold_until, route
-from alerts.secrets import mask
 from alerts.settings import AlertsSettings
-from alerts.storage import (append_line, atomic_write_json, ensure_private_dir, file_lock,
-                            is_disk_full, read_json, read_lines)
-from alerts.timeutil import iso, parse_iso, utc_now
-
-log = logging.getLogger(__name__)
-
-KINDS = ("finding", "health", "digest", "test", "notice")
-#: recovery rounds per channel and run (after a success, waiting retries are sent too)
-MAX_ROUNDS = 3
+from alerts.timeutil import utc_now
 
 
-@dataclass
-class Alert:
-    id: str
-    kind: str
-    severity: str
-    unit: str
-    context: dict
-    attachments: list[str] = field(default_factory=list)
-    created: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown alert kind {self.kind!r}")
-        if not self.created:
-            self.created = iso(utc_now())
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Alert":
-        return cls(**{k: data[k] for k in ("id", "kind", "severity", "unit", "context",
-                                           "attachments", "created") if k in data})
-
-
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    failed: int = 0
-    dead: int = 0
-    held: int = 0
-    #: deliveries found with an abandoned claim (a crash mid-send; may be a duplicate)
-    interrupted: int = 0
-    results: list[dict] = field(default_factory=list)
+def build_dispatch_parts(settings: AlertsSettings, notifier_factory: NotifierFactory | None = None,
+                         renderer: Renderer | None = None) -> tuple[dict[str, Channel], list[Problem], Renderer]:
+    """Channels (and the problems of the ones that could not be built) and the renderer for ``settings``."""
+    channels, problems = build_channels(settings.all_channels(), notifier_factory)
+    return channels, problems, renderer or Renderer(settings.templates_dir)
 
 
 class Outbox:
-    """Durable queue of alerts with per-channel delivery state (thread- and process-safe)."""
+    """Durable queue of alerts plus their dispatcher (thread- and process-safe).
+
+    ``channels``/``renderer`` are built from ``settings`` unless given.
+    """
 
     def __init__(self, directory: Path, settings: AlertsSettings, *,
                  clock: Callable[[], datetime] = utc_now,
                  notifier_factory: NotifierFactory | None = None,
-                 renderer: Renderer | None = None) -> None:
-        self.directory = ensure_private_dir(Path(directory))
-        self.hot = ensure_private_dir(self.directory / "hot")
-        self.archive_dir = ensure_private_dir(self.directory / "archive")
-        self.settings = settings
+                 renderer: Renderer | None = None,
+                 channels: dict[str, Channel] | None = None) -> None:
+        self.queue = AlertQueue(directory, settings, clock=clock)
         self.clock = clock
-        self.channel_settings = settings.all_channels()
-        self.channels, self.problems = build_channels(self.channel_settings, notifier_factory)
-        self.renderer = renderer or Renderer(settings.templates_dir)
-        self.owner = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
-        self._tlock = threading.RLock()
-        self._ids: set[str] = set()
-        self._ids_size = 0
-        self._archived_sent: dict[str, tuple[int, int]] = {}
-        self._retry = (settings.seconds("retry_initial"), settings.seconds("retry_max"))
-        self._dead_after = settings.seconds("dead_after")
-        self._timeout = settings.seconds("send_timeout")
-        #: (alert id, channel) -> (ok, error) of sends whose result the disk refused (see _remember)
-        self._unrecorded: dict[tuple[str, str], tuple[bool, str]] = {}
-        self._migrate_keys()
+        built, self.problems, renderer = build_dispatch_parts(settings, notifier_factory, renderer)
+        self.dispatcher = Dispatcher(self.queue, built if channels is None else channels, renderer, clock=clock)
 
-    # -- storage ------------------------------------------------------------
-    def _lock(self):
-        """The outbox's inter-process lock (re-entrant within a thread, with a timeout)."""
-        return file_lock(self.directory / "outbox")
+    def reconfigure(self, settings: AlertsSettings, renderer: Renderer | None = None,
+                    notifier_factory: NotifierFactory | None = None) -> None:
+        """New alert settings (a reload): same queue, new channels and renderer.
+
+        Results a full disk refused stay remembered, so nothing is sent twice.
+        """
+        channels, self.problems, renderer = build_dispatch_parts(settings, notifier_factory, renderer)
+        self.queue.configure(settings)
+        self.dispatcher.channels, self.dispatcher.renderer = channels, renderer
+
+    # -- the parts' attributes callers use ------------------------------------
+    @property
+    def directory(self) -> Path:
+        return self.queue.directory
+
+    @property
+    def settings(self) -> AlertsSettings:
+        return self.queue.settings
+
+    @property
+    def channels(self) -> dict[str, Channel]:
+        return self.dispatcher.channels
+
+    @property
+    def renderer(self) -> Renderer:
+        return self.dispatcher.renderer
+
+    @property
+    def _unrecorded(self) -> dict[tuple[str, str], tuple[bool, str]]:
+        return self.dispatcher._unrecorded
 
     def _path(self, alert_id: str) -> Path:
-        return self.hot / (hashlib.sha256(alert_id.encode("utf-8")).hexdigest()[:32] + ".json")
+        return self.queue._path(alert_id)
 
-    def _refresh_ids(self) -> None:
-        path = self.directory / "ids.log"
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            return
-        if size != self._ids_size:
-            self._ids = set(read_lines(path))
-            self._ids_size = size
-
-    def _records(self) -> list[tuple[Path, dict]]:
-        out = []
-        for path in sorted(self.hot.glob("*.json")):
-            try:
-                record = read_json(path)
-            except (OSError, ValueError) as exc:
-                log.error("outbox record %s unreadable, skipped: %s", path.name, exc)
-                continue
-            if record and record.get("done") and dv.record_done(record):
-                self._finish_done(path, record)
-            elif record:
-                out.append((path, record))
-        out.sort(key=lambda pr: (pr[1]["alert"].get("created", ""), pr[1]["alert"]["id"]))
-        return out
-
-    def _save(self, path: Path, record: dict, now: datetime) -> None:
-        """Write a record back; a fully sent one moves to the monthly archive.
-
-        The final state is written to the hot file first, so a crash between
-        the archive append and the unlink leaves a record that says "sent"
-        (finished by :meth:`_finish_done`), never one that looks interrupted
-        and would be sent again.
-        """
-        if record["deliveries"] and not dv.record_done(record):
-            atomic_write_json(path, record)
-            return
-        record["done"] = iso(now)
-        atomic_write_json(path, record)
-        self._archive(path, record)
-
-    def _archive(self, path: Path, record: dict) -> None:
-        append_line(self._archive_file(record),
-                    json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-
-    def _archive_file(self, record: dict) -> Path:
-        done = parse_iso(record.get("done")) or self.clock()
-        return self.archive_dir / f"{done:%Y-%m}.jsonl"
-
-    def _finish_done(self, path: Path, record: dict) -> None:
-        """A finished record left in the hot set by a crash: archive it (once) and drop it."""
-        with self._tlock, self._lock():
-            if not path.exists():
-                return
-            marker = json.dumps(record["alert"]["id"], ensure_ascii=False)
-            archived = any(f'"id":{marker}' in line for line in read_lines(self._archive_file(record)))
-            if archived:
-                path.unlink()
-            else:
-                self._archive(path, record)
-
-    def _migrate_keys(self) -> None:
-        """Deliveries stored under an old URL-based channel key go to today's name."""
-        with self._tlock, self._lock():
-            for path, record in self._records():
-                mapping = legacy_map(set(record["deliveries"]), self.settings)
-                renamed = rename_deliveries(record, mapping) if mapping else []
-                if renamed:
-                    atomic_write_json(path, record)
-                    for old, new in renamed:
-                        log.info("outbox: delivery of %s for the old channel key %s now goes to "
-                                 "channel %s", mask(record["alert"]["id"]), old, new)
-
-    def move(self, old: str, new: str, now: datetime | None = None) -> dict[str, int]:
-        """Give every unsent delivery for channel ``old`` to channel ``new``.
-
-        For a renamed or removed channel (``pantau alerts move``). ``new`` must
-        be configured; an alert ``new`` already has is not queued twice.
-        Returns counts ``{"moved", "already", "busy"}``.
-        """
-        if new not in self.channels:
-            known = ", ".join(sorted(self.channels)) or "(belum ada)"
-            raise ValueError(f"kanal {new!r} tidak ada di konfigurasi; kanal yang ada: {known}")
-        if old == new:
-            raise ValueError("kanal asal dan tujuan sama")
-        now = now or self.clock()
-        cs = next(c for c in self.channel_settings if c.name == new)
-        counts = {"moved": 0, "already": 0, "busy": 0}
-        with self._tlock, self._lock():
-            for path, record in self._records():
-                alert = record["alert"]
-                hold = hold_until(alert["kind"], alert["severity"], cs, now, self.settings.quiet_hours)
-                outcome = move_delivery(record, old, new, now, self.owner, hold)
-                if outcome:
-                    counts[outcome] += 1
-                if outcome in ("moved", "already"):
-                    self._save(path, record, now)
-        log.info("outbox: deliveries of channel %s moved to %s: %s", old, new, counts)
-        return counts
-
-    # -- enqueue ------------------------------------------------------------
+    # -- queue --------------------------------------------------------------
     def enqueue(self, alert: Alert, exclude: frozenset[str] = frozenset()) -> bool:
         """Store ``alert`` durably and route it; False if its id was ever enqueued before."""
-        now = self.clock()
-        names = route(alert.kind, alert.severity, alert.unit, self.channel_settings, exclude)
-        with self._tlock, self._lock():
-            self._refresh_ids()
-            path = self._path(alert.id)
-            if alert.id in self._ids or path.exists():
-                return False
-            deliveries = {}
-            for name in names:
-                cs = next(c for c in self.channel_settings if c.name == name)
-                wait = hold_until(alert.kind, alert.severity, cs, now, self.settings.quiet_hours)
-                deliveries[name] = dv.new_delivery(now, wait)
-            record = {"alert": alert.to_dict(), "enqueued": iso(now), "deliveries": deliveries}
-            self._save(path, record, now)  # no channel (e.g. a low finding): archived at once
-            append_line(self.directory / "ids.log", alert.id)
-            self._ids.add(alert.id)
-            self._ids_size = (self.directory / "ids.log").stat().st_size
-        log.info("alert %s enqueued for %d channel(s)", mask(alert.id), len(names))
-        return True
+        return self.queue.enqueue(alert, exclude)
 
     def known(self, alert_id: str) -> bool:
-        with self._tlock, self._lock():
-            self._refresh_ids()
-            return alert_id in self._ids or self._path(alert_id).exists()
+        return self.queue.known(alert_id)
 
-    # -- delivery -----------------------------------------------------------
-    def deliver_due(self, now: datetime | None = None, *, force: bool = False) -> DeliveryReport:
-        """Send every due delivery (``force``: ignore backoff waits); one thread per channel."""
-        now = now or self.clock()
-        report = DeliveryReport()
-        self._record_remembered(report)
-        for _ in range(2):  # a second pass sends a dead-letter notice right away
-            names = sorted({name for _, rec in self._records()
-                            for name, d in rec["deliveries"].items() if dv.is_due(d, now, True)})
-            if names:
-                with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="outbox") as pool:
-                    parts = list(pool.map(lambda n: self._run_channel(n, now, force), names))
-                for part in parts:
-                    for key in ("sent", "failed", "dead", "held", "interrupted"):
-                        setattr(report, key, getattr(report, key) + getattr(part, key))
-                    report.results.extend(part.results)
-            if not self.dead_notices(now):
-                break
-        if report.sent or report.failed:
-            log.info("outbox: %d sent, %d failed, %d dead, %d held", report.sent, report.failed,
-                     report.dead, report.held)
-        return report
-
-    def _run_channel(self, name: str, now: datetime, force: bool) -> DeliveryReport:
-        report = DeliveryReport()
-        channel = self.channels.get(name)
-        for round_no in range(MAX_ROUNDS):
-            wake = force or round_no > 0  # after a success, waiting retries go too
-            ids = [rec["alert"]["id"] for _, rec in self._records()
-                   if dv.is_due(rec["deliveries"].get(name, {}), now, force=wake)
-                   and (rec["alert"]["id"], name) not in self._unrecorded]
-            successes = 0
-            for alert_id in ids:
-                try:
-                    item = self._claim(alert_id, name, now, report)
-                except OSError as exc:
-                    if not is_disk_full(exc):
-                        raise
-                    return report  # nothing sent; tried again when the disk has room
-                if item is None:
-                    continue
-                result = self._send(channel, name, item)
-                try:
-                    state = self._record(alert_id, name, result.ok, result.error, report)
-                except OSError as exc:
-                    if not is_disk_full(exc):
-                        raise
-                    self._remember(alert_id, name, result.ok, result.error, report)
-                    return report
-                report.results.append({"alert_id": alert_id, "channel": name, "ok": result.ok,
-                                       "error": result.error, "state": state})
-                if not result.ok:
-                    return report  # channel down: the rest waits for the next run
-                successes += 1
-            if not successes:
-                break
-        return report
-
-    def _claim(self, alert_id: str, name: str, now: datetime, report: DeliveryReport):
-        """Claim one delivery under the lock; None if it is not ours to send now."""
-        with self._tlock, self._lock():
-            path = self._path(alert_id)
-            record = read_json(path)
-            if not record or name not in record["deliveries"]:
-                return None
-            d = record["deliveries"][name]
-            if d.get("state") not in dv.OPEN_STATES:
-                return None
-            owner = dv.claim_state(d, now, self.owner)
-            if owner in ("held", "ours"):
-                return None
-            alert = Alert.from_dict(record["alert"])
-            cs = next((c for c in self.channel_settings if c.name == name), None)
-            wait = cs and hold_until(alert.kind, alert.severity, cs, now, self.settings.quiet_hours)
-            if wait:
-                record["deliveries"][name] = dv.held(d, wait)
-                atomic_write_json(path, record)
-                report.held += 1
-                return None
-            if owner == "stale":
-                report.interrupted += 1
-                log.warning("delivery of %s to %s was interrupted earlier; sending again",
-                            mask(alert_id), mask(name))
-            record["deliveries"][name] = dv.claimed(d, now, self.owner, self._timeout + 60,
-                                                    owner == "stale")
-            atomic_write_json(path, record)
-            return alert
-
-    def _send(self, channel: Channel | None, name: str, alert: Alert):
-        if channel is None:
-            return SendResult(False, f"kanal {name} tidak ada lagi di konfigurasi; pindahkan: "
-                                     f"pantau alerts move --from {name} --to NAMA", "FAILURE")
-        try:
-            message = self.renderer.render_alert(alert, channel.style, {"channel": name})
-        except Exception as exc:  # a staff-edited template broke: keep the alert queued
-            return SendResult(False, mask(f"template error: {exc}"), "FAILURE")
-        fields = template_fields(alert.id, alert.kind, alert.severity, alert.context,
-                                 message.title, name)
-        return channel.send(message.title, message.body, attachments=alert.attachments,
-                            timeout=self._timeout, fields=fields, html=message.html)
-
-    def _record(self, alert_id: str, name: str, ok: bool, error: str,
-                report: DeliveryReport) -> str:
-        """Persist one send result right after the send."""
-        now = self.clock()
-        with self._tlock, self._lock():
-            path = self._path(alert_id)
-            record = read_json(path)
-            if not record or name not in record["deliveries"]:
-                return "sent" if ok else "unknown"
-            d = record["deliveries"][name]
-            if ok:
-                record["deliveries"][name] = dv.succeeded(d, now)
-                report.sent += 1
-            else:
-                d = dv.failed(d, now, mask(error), *self._retry, self._dead_after)
-                record["deliveries"][name] = d
-                report.failed += 1
-                if d["state"] == "dead":
-                    report.dead += 1
-                    log.error("delivery of %s to %s is dead after %d attempts: %s",
-                              mask(alert_id), mask(name), d["attempts"], mask(error))
-                else:
-                    log.warning("delivery of %s to %s failed (attempt %d), next try %s: %s",
-                                mask(alert_id), mask(name), d["attempts"], d["next_try"], mask(error))
-            self._save(path, record, now)
-            return record["deliveries"][name]["state"]
-
-    # -- results the disk refused (issue #11 item 7) ------------------------
-    def _remember(self, alert_id: str, name: str, ok: bool, error: str, report: DeliveryReport) -> None:
-        """Keep a send's result in memory when the disk refused it.
-
-        A sent alert whose "sent" could not be written would otherwise be
-        sent again once its claim expires: a duplicate email. It is skipped
-        by this process until :meth:`_record_remembered` writes the result.
-        """
-        self._unrecorded[(alert_id, name)] = (ok, error)  # (``report`` already counts it)
-        log.error("delivery of %s to %s %s, but the result cannot be written (disk full); "
-                  "kept in memory until it can", mask(alert_id), mask(name), "was sent" if ok else "failed")
-
-    def _record_remembered(self, report: DeliveryReport) -> None:
-        for (alert_id, name), (ok, error) in list(self._unrecorded.items()):
-            try:
-                self._record(alert_id, name, ok, error, DeliveryReport())
-            except OSError as exc:
-                if not is_disk_full(exc):
-                    raise
-                return
-            del self._unrecorded[(alert_id, name)]
-            log.info("recorded the earlier result of %s to %s", mask(alert_id), mask(name))
-
-    # -- dead letters -------------------------------------------------------
-    def dead_notices(self, now: datetime | None = None) -> str | None:
-        """Enqueue one notice about dead deliveries not yet covered; its id, or None.
-
-        The notice goes to every channel that takes notices except the dead
-        ones. A dead notice never causes another notice. The id is derived from
-        the covered deliveries, so a crash before they are marked noticed does
-        not produce a second notice.
-        """
-        now = now or self.clock()
-        items = []
-        for _, rec in self._records():
-            if rec["alert"]["kind"] == "notice":
-                continue
-            for name, d in rec["deliveries"].items():
-                if d.get("state") == "dead" and not d.get("noticed"):
-                    items.append({"alert_id": rec["alert"]["id"], "channel": name,
-                                  "attempts": d.get("attempts", 0),
-                                  "last_error": mask(d.get("last_error", "")),
-                                  "title": _notice_title(rec["alert"])})
-        if not items:
-            return None
-        keys = sorted(f"{i['alert_id']}|{i['channel']}" for i in items)
-        notice_id = "notice:dead:" + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
-        dead_channels = sorted({i["channel"] for i in items})
-        notice = Alert(id=notice_id, kind="notice", severity="high", unit="",
-                       context={"channels": dead_channels, "channel": dead_channels[0], "items": items},
-                       created=iso(now))
-        self.enqueue(notice, exclude=frozenset(dead_channels))
-        with self._tlock, self._lock():
-            for path, rec in self._records():
-                changed = False
-                for name, d in rec["deliveries"].items():
-                    if f"{rec['alert']['id']}|{name}" in keys:
-                        d["noticed"] = True
-                        changed = True
-                if changed:
-                    atomic_write_json(path, rec)
-        return notice_id
+    def move(self, old: str, new: str, now: datetime | None = None) -> dict[str, int]:
+        """Give every unsent delivery for channel ``old`` to channel ``new`` (see :meth:`AlertQueue.move`)."""
+        return self.queue.move(old, new, now, configured=set(self.channels))
 
     def requeue_dead(self, now: datetime | None = None) -> int:
-        """Put every dead delivery back in the queue (staff fixed the channel)."""
-        now = now or self.clock()
-        count = 0
-        with self._tlock, self._lock():
-            for path, rec in self._records():
-                dead = [n for n, d in rec["deliveries"].items() if d.get("state") == "dead"]
-                for name in dead:
-                    rec["deliveries"][name] = dv.revived(rec["deliveries"][name], now)
-                if dead:
-                    atomic_write_json(path, rec)
-                    count += len(dead)
-        return count
+        return self.queue.requeue_dead(now)
 
-    # -- views --------------------------------------------------------------
     def pending(self) -> list[dict]:
-        """Every delivery waiting or dead, oldest alert first (masked)."""
-        rows = []
-        for _, rec in self._records():
-            alert = rec["alert"]
-            for name, d in rec["deliveries"].items():
-                if d.get("state") in dv.SHOWN_STATES:
-                    rows.append({"alert_id": alert["id"], "channel": mask(name),
-                                 "attempts": d.get("attempts", 0),
-                                 "last_error": mask(d.get("last_error") or ""),
-                                 "state": d["state"], "next_try": d.get("next_try"),
-                                 "kind": alert["kind"], "severity": alert["severity"],
-                                 "created": alert.get("created"),
-                                 "interrupted": d.get("interrupted", 0),
-                                 "configured": name in self.channels})
-        return rows
+        return self.queue.pending(configured=set(self.channels))
 
     def counts(self) -> dict:
-        pending = dead = sent = 0
-        for _, rec in self._records():
-            for d in rec["deliveries"].values():
-                state = d.get("state")
-                pending += state in dv.OPEN_STATES
-                dead += state == "dead"
-                sent += state == "sent"
-        return {"pending": pending, "dead": dead, "sent": sent + self._archive_sent()}
-
-    def _archive_sent(self) -> int:
-        total = 0
-        for path in sorted(self.archive_dir.glob("*.jsonl")):
-            size = path.stat().st_size
-            cached = self._archived_sent.get(path.name)
-            if cached is None or cached[0] != size:
-                n = 0
-                for line in read_lines(path):
-                    try:
-                        n += sum(d.get("state") == "sent"
-                                 for d in json.loads(line).get("deliveries", {}).values())
-                    except ValueError:
-                        continue
-                cached = (size, n)
-                self._archived_sent[path.name] = cached
-            total += cached[1]
-        return total
+        return self.queue.counts()
 
     def archived(self) -> list[dict]:
-        """Every archived record (oldest month first); for reports and tests."""
-        out = []
-        for path in sorted(self.archive_dir.glob("*.jsonl")):
-            out.extend(json.loads(line) for line in read_lines(path))
-        return out
+        return self.queue.archived()
 
-    # -- test messages ------------------------------------------------------
+    # -- sending ------------------------------------------------------------
+    def deliver_due(self, now: datetime | None = None, *, force: bool = False) -> DeliveryReport:
+        return self.dispatcher.deliver_due(now, force=force)
+
+    def dead_notices(self, now: datetime | None = None) -> str | None:
+        return enqueue_dead_notice(self.queue, now or self.clock())
+
     def send_test(self) -> list[dict]:
-        """Send a test message to every channel now (not queued); one result per channel."""
-        def one(channel: Channel) -> dict:
-            alert = Alert(id="test", kind="test", severity="none", unit="",
-                          context={"channel": channel.name}, created=iso(self.clock()))
-            result = self._send(channel, channel.name, alert)
-            return {"channel": mask(channel.name), "ok": result.ok, "error": result.error}
-        channels = list(self.channels.values())
-        if not channels:
-            return []
-        with ThreadPoolExecutor(max_workers=len(channels), thread_name_prefix="outbox-test") as pool:
-            return list(pool.map(one, channels))
-
-
-_KIND_LABEL = {"finding": "Temuan", "health": "Gangguan akun", "digest": "Ringkasan harian",
-               "notice": "Pemberitahuan", "test": "Pesan uji"}
-
-
-def _notice_title(alert: dict) -> str:
-    ctx = alert.get("context") or {}
-    person = ctx.get("person") or {}
-    parts = [_KIND_LABEL.get(alert.get("kind", ""), alert.get("kind", ""))]
-    if person.get("name"):
-        parts.append(str(person["name"]))
-    if ctx.get("platform"):
-        parts.append(f"({ctx['platform']})")
-    return " ".join(parts)
+        return self.dispatcher.send_test()

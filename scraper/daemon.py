@@ -291,13 +291,8 @@ class Daemon:
         services.detector = detector
         services.run_timeout = parse_duration(config.schedule.run_timeout)
         if config.alerts != old.alerts:
-            from alerts.outbox import Outbox
-
-            previous = services.outbox
-            services.outbox = Outbox(Path(old.storage_dir) / "outbox", config.alerts,
-                                     renderer=alert_renderer(config))
-            # sends whose result a full disk refused stay remembered (no duplicate after a reload)
-            services.outbox._unrecorded.update(getattr(previous, "_unrecorded", {}))
+            # same queue, new channels and renderer; results a full disk refused stay remembered
+            services.outbox.reconfigure(config.alerts, renderer=alert_renderer(config))
         config.storage = old.storage  # see the warning above
         config.browser = old.browser
         self.config = config

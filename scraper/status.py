@@ -147,7 +147,7 @@ def build_status(config: Any, people: list[Any] | None = None,
     (a rejected reload does not change it); otherwise ``people`` as loaded from
     the files now. ``disk_problems``: why the files could not be loaded.
     """
-    from alerts.outbox import Outbox
+    from alerts.queue import AlertQueue
 
     from .health import HealthBook
 
@@ -176,7 +176,7 @@ def build_status(config: Any, people: list[Any] | None = None,
         accounts.append(data)
     accounts.sort(key=lambda d: (d.get("state") == "ok", d.get("person", ""), d.get("url", "")))
     try:
-        outbox = Outbox(layout["outbox"], config.alerts).counts()
+        outbox = AlertQueue(layout["outbox"], config.alerts).counts()
     except Exception as exc:  # status must work even if the outbox is unreadable
         outbox = {"error": str(exc)}
     pid = state.get("pid")

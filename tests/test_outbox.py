@@ -343,3 +343,28 @@ def test_finished_record_left_by_a_crash_is_archived_once_and_never_resent(tmp_p
     lines = [l for f in (tmp_path / "archive").glob("*.jsonl") for l in f.read_text().splitlines()]
     assert len(lines) == 1  # archived exactly once
     assert Outbox(tmp_path, settings).counts()["sent"] == 1
+
+
+def test_reconfigure_keeps_the_queue_and_switches_channels(tmp_path, gateway):
+    """A reload with new alert settings keeps the queue (and what a full disk refused) and sends to the new URL."""
+    old = settings([{"name": "gw", "url": f"json://127.0.0.1:{free_port()}/nobody", "min_severity": "low"}])
+    clock = Clock()
+    box = Outbox(tmp_path, old, clock=clock)
+    assert box.enqueue(finding(1))
+    assert box.deliver_due().failed == 1  # nobody listens: retrying
+    box._unrecorded[("finding:f9", "gw")] = (True, "")  # a result the disk refused earlier
+    new = settings([{"name": "gw", "url": f"json://127.0.0.1:{gateway.port}/a", "min_severity": "low"}])
+    box.reconfigure(new)
+    assert box.settings is new and box._unrecorded == {("finding:f9", "gw"): (True, "")}
+    assert box.deliver_due(force=True).sent == 1
+    assert marks(gateway.ok_bodies("/a")) == [1]
+
+
+def test_read_only_views_need_no_channels(tmp_path, gateway):
+    from alerts.queue import AlertQueue
+
+    s = settings([{"name": "gw", "url": f"json://127.0.0.1:{free_port()}/nobody", "min_severity": "low"}])
+    Outbox(tmp_path, s, clock=Clock()).enqueue(finding(2))
+    queue = AlertQueue(tmp_path, s)
+    assert [r["alert_id"] for r in queue.pending()] == ["finding:f2"]
+    assert queue.counts() == {"pending": 1, "dead": 0, "sent": 0}

@@ -64,9 +64,9 @@ def status_view(console: Console) -> dict[str, Any]:
     status = build_status(console.config, people, problems)
     channels: dict[str, dict[str, int]] = {}
     try:
-        from alerts.outbox import Outbox
+        from alerts.queue import AlertQueue
 
-        for r in Outbox(console.stores.layout["outbox"], console.config.alerts).pending():
+        for r in AlertQueue(console.stores.layout["outbox"], console.config.alerts).pending():
             c = channels.setdefault(r["channel"], {"pending": 0, "dead": 0})
             c["dead" if r["state"] == "dead" else "pending"] += 1
     except Exception as exc:  # shown, not fatal: status must render
