@@ -170,7 +170,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         posts=PostStore(layout["root"]),
         findings=FindingStore(layout["findings"]),
         detector=build_detector(config),
-        outbox=Outbox(layout["outbox"], config.alerts, renderer=alert_renderer(config)),
+        outbox=open_outbox(config),
         health=HealthBook(layout["health"], threshold=config.health.failure_threshold),
         http=http,
         browser=chromium,
@@ -226,6 +226,32 @@ def open_stores(config: Config) -> Stores:
     """The stores under ``[storage] dir`` (nothing is created but the folders)."""
     layout = prepare_storage(config.storage_dir)
     return Stores(config=config, layout=layout, findings=FindingStore(layout["findings"]))
+
+
+def open_outbox(config: Config) -> Outbox:
+    """The outbox under ``[storage] dir`` with the channels and templates of ``[alerts]``."""
+    return Outbox(prepare_storage(config.storage_dir)["outbox"], config.alerts, renderer=alert_renderer(config))
+
+
+async def run_once(config: Config) -> dict:
+    """One full cycle over every account now (``pantau once``, the demo); its summary.
+
+    The cycle is recorded in ``state.json`` for ``pantau status``; a full disk
+    is left to :data:`alerts.storage.DISK` (the caller reports it).
+    """
+    from alerts.storage import is_disk_full
+
+    from .pipeline import run_cycle
+    from .status import record_cycle
+
+    async with open_runtime(config) as rt:
+        cycle = await run_cycle(rt.services, rt.people, concurrency=config.run_concurrency)
+        try:
+            record_cycle(config.storage_dir, cycle, rt.services)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+        return cycle.summary()
 
 
 def decide(stores: Stores, finding_id: str, decision: str, *, by: str, note: str = "",

@@ -125,7 +125,7 @@ def test_an_open_case_shortens_the_interval_of_that_persons_accounts(tmp_path):
 
 
 def test_a_deleted_post_of_a_person_with_an_open_case_is_alerted_at_once(tmp_path, gateway):
-    from scraper.cli import _once
+    from scraper.app import run_once
     from scraper.demo.site import DemoSite
     from scraper.review import Reviewer
 
@@ -139,14 +139,14 @@ def test_a_deleted_post_of_a_person_with_an_open_case_is_alerted_at_once(tmp_pat
         write_watchlist(tmp_path / "watchlists" / "people.toml", [("Budi (fiktif)", [("telegram", "budi_a")])],
                         site.base_url)
         config = load_config(path)
-        asyncio.run(_once(config))
+        asyncio.run(run_once(config))
         [found] = FindingStore(storage_layout(config.storage_dir)["findings"]).all()
         site.delete_post("budi_a", 2)  # no case yet: only marked, no alert
-        asyncio.run(_once(config))
+        asyncio.run(run_once(config))
         assert not [b for b in gateway.ok_bodies("/review") if b"selama kasus" in b]
         Reviewer(config.storage_dir).confirm(found["id"], by="Ani")
         site.delete_post("budi_a", 3)
-        asyncio.run(_once(config))
+        asyncio.run(run_once(config))
         deleted = [json.loads(b) for b in gateway.ok_bodies("/review") if "selama kasus" in b.decode()]
         assert len(deleted) == 1 and "Budi (fiktif)" in json.dumps(deleted[0], ensure_ascii=False)
     finally:

@@ -80,7 +80,7 @@ def test_check_warns_when_no_account_is_watched(tmp_path):
 
 
 def test_interactive_commands_show_no_info_lines_unless_verbose(tmp_path):
-    from scraper import cli
+    from scraper.cli import common as cli
 
     root = logging.getLogger()
     saved = (root.level, list(root.handlers))
@@ -118,7 +118,7 @@ def test_click_usage_errors_are_indonesian(args, needle, capsys):
 
 
 def test_network_error_names_get_an_indonesian_explanation():
-    from scraper.cli_text import explain_error
+    from scraper.cli.text import explain_error
 
     assert explain_error("ConnectError: [Errno 111] Connection refused").startswith("tidak bisa terhubung ke server (")
     assert explain_error("sesuatu yang lain") == "sesuatu yang lain"

@@ -165,9 +165,9 @@ def test_single_machine_needs_neither_dramatiq_nor_redis(tmp_path, demo_site):
                     demo_site.base_url)
     script = ("import asyncio, json, sys\n"
               "from scraper.config import load_config\n"
-              "from scraper.cli import _once\n"
+              "from scraper.app import run_once\n"
               "import scraper.daemon, scraper.status\n"
-              f"summary = asyncio.run(_once(load_config({str(config)!r})))\n"
+              f"summary = asyncio.run(run_once(load_config({str(config)!r})))\n"
               "print(json.dumps({'fetched': summary['fetched'], 'loaded': sorted(m for m in sys.modules "
               "if m.split('.')[0] in ('dramatiq', 'redis'))}))\n")
     r = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env(), capture_output=True, text=True,

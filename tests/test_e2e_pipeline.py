@@ -17,7 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from alerts_servers import Gateway, SmtpSink
-from scraper.cli import _once, app
+from scraper.app import run_once
+from scraper.cli import app
 from scraper.config import load_config
 from scraper.demo.run import NEW_POST, PEOPLE, POSTS, _at, write_demo_files
 from scraper.demo.site import DemoSite
@@ -54,7 +55,7 @@ def world(tmp_path, chromium):
 
 
 def cycle(world) -> dict:
-    return asyncio.run(_once(world["config"]))
+    return asyncio.run(run_once(world["config"]))
 
 
 def whatsapp(world) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alerts.timeutil import utc_now
-from scraper.cli import _once
+from scraper.app import run_once
 from scraper.config import load_config
 from scraper.first_scan import at_start_of_day, default_since
 from scraper.models import Account
@@ -105,7 +105,7 @@ min_delay = "0s"
 
 def test_first_scan_reads_back_to_the_date_and_stores_older_posts_without_alerting(tmp_path, channel):
     config = load_config(write_config(tmp_path, channel.url, "first_scan_since = 2024-01-15\nfirst_scan_pages = 5"))
-    summary = asyncio.run(_once(config))
+    summary = asyncio.run(run_once(config))
     assert summary["errors"] == []
     # page 2 already reaches back past 2024-01-15: page 3 is never asked for
     assert channel.paths == ["/s/kabar", "/s/kabar?before=10"]
@@ -116,14 +116,14 @@ def test_first_scan_reads_back_to_the_date_and_stores_older_posts_without_alerti
 
     # the next scan reads the first page only, and older posts are not "deleted"
     channel.paths.clear()
-    again = asyncio.run(_once(config))
+    again = asyncio.run(run_once(config))
     assert channel.paths == ["/s/kabar"] and again["new"] == 0 and again["deleted"] == 0
     assert again["older_not_alerted"] == 0
 
 
 def test_first_scan_page_count_bounds_the_paging(tmp_path, channel):
     config = load_config(write_config(tmp_path, channel.url, "first_scan_since = 2023-01-01\nfirst_scan_pages = 2"))
-    summary = asyncio.run(_once(config))
+    summary = asyncio.run(run_once(config))
     assert channel.paths == ["/s/kabar", "/s/kabar?before=10"]
     assert summary["new"] == 4 and summary["older_not_alerted"] == 0
 

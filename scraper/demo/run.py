@@ -231,7 +231,7 @@ def _wait_for(inbox: Inbox, n: int, timeout: float = 15.0) -> None:
 
 def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
     from ..config import load_config
-    from ..cli import _once
+    from ..app import run_once
 
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -252,7 +252,7 @@ def run_demo(workdir: Path, echo: Callable[[str], None] = print) -> int:
         def cycle(title: str) -> dict:
             echo(f"\n=== {title} ===")
             before = inbox.count()
-            summary = asyncio.run(_once(config))
+            summary = asyncio.run(run_once(config))
             _wait_for(inbox, before + summary["alerts_sent"])
             echo(f"Ringkasan: {summary['accounts']} akun, {summary['new']} postingan baru, "
                  f"{summary['edited']} diubah, {summary['deleted']} dihapus, {summary['findings']} temuan, "

@@ -30,7 +30,7 @@ STATUS_WORDS = {"baru": "new", "dikonfirmasi": "confirmed", "ditolak": "dismisse
 
 
 def _summary(finding: dict) -> dict:
-    from ..cli import finding_summary
+    from ..finding import finding_summary
 
     return finding_summary(finding)
 

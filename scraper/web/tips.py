@@ -151,7 +151,7 @@ async def case_post(request: Request) -> Response:
 
 @guard("findings.decide", api=True)
 async def case_api(request: Request) -> Response:
-    from ..cli import finding_summary
+    from ..finding import finding_summary
 
     console = _console(request)
     try:

@@ -14,24 +14,19 @@ from typing import Optional
 
 import typer
 
+from . import common
+
 from alerts.storage import atomic_write_bytes
 
 evidence_app = typer.Typer(no_args_is_help=True, help="Bukti: periksa keutuhan berkas dan log custody.")
 
 
-_CLI = None  # the module that registered these commands (scraper.cli, or __main__ under python -m)
 
 
-def _cli():
-    if _CLI is not None:
-        return _CLI
-    from . import cli
-
-    return cli
 
 
 def _reviewer(config):
-    from .review import Reviewer
+    from ..review import Reviewer
 
     return Reviewer(config.storage_dir)
 
@@ -42,12 +37,12 @@ def _guard(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from .review import ReviewError
+        from ..review import ReviewError
 
         try:
             return fn(*args, **kwargs)
         except ReviewError as exc:
-            raise _cli().fail(f"Gagal: {exc}")
+            raise common.fail(f"Gagal: {exc}")
     return wrapper
 
 
@@ -57,20 +52,18 @@ def findings_show(
     by: str = typer.Option("", "--by", help="Nama petugas yang melihat (default: nama login)."),
 ) -> None:
     """Tampilkan satu temuan lengkap (alasan, bukti, riwayat tinjauan)."""
-    from .review import format_finding
-
-    cli = _cli()
-    finding = _reviewer(cli.get_config()).show(finding_id, by=by)
+    from ..review import format_finding
+    finding = _reviewer(common.get_config()).show(finding_id, by=by)
     if as_json:
-        cli.out_json(finding)
+        common.out_json(finding)
     else:
         typer.echo(format_finding(finding))
 
 
 def _decide(action: str, finding_id: str, by: str, note: str, force: bool) -> None:
-    from .app import decide, open_stores
+    from ..app import decide, open_stores
 
-    updated = decide(open_stores(_cli().get_config()), finding_id, action, by=by, note=note, force=force)
+    updated = decide(open_stores(common.get_config()), finding_id, action, by=by, note=note, force=force)
     word = {"confirm": "DIKONFIRMASI", "dismiss": "DITOLAK"}[action]
     typer.echo(f"Temuan {updated['id']} {word} oleh {updated['reviewed_by']}"
                + (f" (catatan: {note})" if note else "") + ".")
@@ -106,22 +99,20 @@ def findings_export(
     by: str = typer.Option("", "--by", help="Nama petugas (untuk log audit; default: nama login)."),
 ) -> None:
     """Ekspor temuan ke CSV (pemisah ;) atau Excel .xlsx untuk rekap bulanan."""
-    from .export import FORMATS, parse_day, select, to_csv, to_xlsx
-    from .review import _actor, audit_log
-    from .store import FindingStore, storage_layout
-
-    cli = _cli()
+    from ..export import FORMATS, parse_day, select, to_csv, to_xlsx
+    from ..review import _actor, audit_log
+    from ..store import FindingStore, storage_layout
     fmt = (fmt or (out.suffix.lstrip(".") if out is not None and out.suffix else "csv")).lower()
     if fmt not in FORMATS:
-        raise cli.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih csv atau xlsx", 2)
+        raise common.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih csv atau xlsx", 2)
     if fmt == "xlsx" and out is None:
-        raise cli.fail("Gagal: format xlsx perlu --out BERKAS.xlsx", 2)
+        raise common.fail("Gagal: format xlsx perlu --out BERKAS.xlsx", 2)
     try:
         start, end = parse_day(date_from), parse_day(date_to)
-        config = cli.get_config()
+        config = common.get_config()
         rows = select(FindingStore(storage_layout(config.storage_dir)["findings"]).all(), start, end)
     except ValueError as exc:
-        raise cli.fail(f"Gagal: {exc}", 2)
+        raise common.fail(f"Gagal: {exc}", 2)
     data = to_xlsx(rows) if fmt == "xlsx" else to_csv(rows).encode("utf-8")
     audit_log(config.storage_dir).append("export", actor=_actor(by), details={
         "from": str(start), "to": str(end), "findings": len(rows), "out": str(out) if out else "-",
@@ -140,33 +131,31 @@ def evidence_verify(
     by: str = typer.Option("", "--by", help="Nama petugas (untuk log; default: nama login)."),
 ) -> None:
     """Periksa sidik SHA-256 setiap berkas bukti dan rantai log custody/audit (exit 0 = utuh)."""
-    from .evidence import verify_evidence
-    from .review import _actor, audit_log, resolve_id
-    from .store import FindingStore, storage_layout
-
-    cli = _cli()
-    config = cli.get_config()
+    from ..evidence import verify_evidence
+    from ..review import _actor, audit_log, resolve_id
+    from ..store import FindingStore, storage_layout
+    config = common.get_config()
     layout = storage_layout(config.storage_dir)
     store = FindingStore(layout["findings"])
     only = None
     if finding_id:
-        from .review import ReviewError
+        from ..review import ReviewError
 
         try:
             only = resolve_id(store, finding_id)["id"]
         except ReviewError as exc:
-            raise cli.fail(f"Gagal: {exc}")
+            raise common.fail(f"Gagal: {exc}")
     audit = audit_log(config.storage_dir)
     report = verify_evidence(layout["evidence"], store.all(), only=only, extra_logs=[audit])
     if report.ok:
         # Recorded only when intact: an entry must never chain onto altered bytes unnoticed.
-        from .evidence import custody_log
+        from ..evidence import custody_log
 
         details = {"scope": only or "semua", "findings": len(report.checked), "artefacts": report.artefacts}
         custody_log(layout["evidence"]).append("verified", finding_id=only, actor=_actor(by), details=details)
         audit.append("verified", finding_id=only, actor=_actor(by), details=details)
     if as_json:
-        cli.out_json({"ok": report.ok, "checked": report.checked, "artefacts": report.artefacts,
+        common.out_json({"ok": report.ok, "checked": report.checked, "artefacts": report.artefacts,
                       "logs": report.log_entries,
                       "chain_issues": [vars(i) for i in report.chain_issues],
                       "issues": [vars(i) for i in report.issues]})
@@ -193,14 +182,12 @@ def report_cmd(
                                help="Buat juga untuk temuan yang belum ditinjau atau ditolak (dengan tanda DRAF)."),
 ) -> None:
     """Buat laporan temuan (bahasa Indonesia) untuk rekomendasi: HTML, PDF, atau DOCX."""
-    from .app import REPORT_FORMATS, ReportError, make_report, open_stores
-    from .review import ReviewError, _actor, resolve_id
-
-    cli = _cli()
+    from ..app import REPORT_FORMATS, ReportError, make_report, open_stores
+    from ..review import ReviewError, _actor, resolve_id
     fmt = fmt.lower().strip()
     if fmt not in REPORT_FORMATS:
-        raise cli.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih html, pdf, atau docx", 2)
-    stores = open_stores(cli.get_config())
+        raise common.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih html, pdf, atau docx", 2)
+    stores = open_stores(common.get_config())
     finding = resolve_id(stores.findings, finding_id)
     fid = finding["id"]
     out = out or Path(f"laporan-{fid}.{fmt}")
@@ -208,9 +195,9 @@ def report_cmd(
         report = asyncio.run(make_report(stores, finding, fmt, actor=_actor(by), signer=by, signer_role=role,
                                          force=force, out=str(out)))
     except ReviewError as exc:  # not confirmed: refused without --force
-        raise cli.fail(f"Gagal: {exc} Tambahkan --force untuk membuat draf bertanda peringatan.")
+        raise common.fail(f"Gagal: {exc} Tambahkan --force untuk membuat draf bertanda peringatan.")
     except ReportError as exc:
-        raise cli.fail(str(exc))
+        raise common.fail(str(exc))
     atomic_write_bytes(out, report.data)
     typer.echo(f"Laporan temuan {fid} ditulis ke {out}")
     if report.banner:
@@ -226,10 +213,8 @@ def purge_cmd(
     """Hapus temuan yang ditolak dan postingan tanpa temuan setelah masa retensi; rapikan izin berkas."""
     from alerts.timeutil import utc_now
 
-    from .retention import purge
-
-    cli = _cli()
-    config = cli.get_config()
+    from ..retention import purge
+    config = common.get_config()
     report = purge(config, utc_now(), dry_run=dry_run)
     typer.echo(str(report))
     for fid in report.findings:
@@ -240,8 +225,6 @@ def purge_cmd(
 
 def register(app: typer.Typer, findings_app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
-    global _CLI
-    _CLI = next((m for m in list(sys.modules.values()) if getattr(m, "app", None) is app), None)
     findings_app.command("show")(_guard(findings_show))
     findings_app.command("confirm")(_guard(findings_confirm))
     findings_app.command("dismiss")(_guard(findings_dismiss))

@@ -9,20 +9,14 @@ the staff console does exactly the same.
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Optional
 
 import typer
 
-_CLI = None
+from . import common
 
 
-def _cli():
-    if _CLI is not None:
-        return _CLI
-    from . import cli
 
-    return cli
 
 
 def capture(
@@ -36,16 +30,14 @@ def capture(
                                            help="Platform bila tidak terbaca dari tautan (telegram, x, ...)."),
 ) -> None:
     """Amankan satu unggahan yang dilaporkan sekarang juga: bukti, hash, custody, temuan sumber 'laporan'."""
-    from .app import capture_tip
-    from .errors import PantauError
-    from .review import SEVERITY_ID
-
-    cli = _cli()
-    config = cli.get_config()
+    from ..app import capture_tip
+    from ..errors import PantauError
+    from ..review import SEVERITY_ID
+    config = common.get_config()
     try:
         result = asyncio.run(capture_tip(config, url, by=by, note=note, unlisted=unlisted, platform=platform))
     except PantauError as exc:
-        raise cli.fail(f"Gagal: {exc}")
+        raise common.fail(f"Gagal: {exc}")
     f = result.finding
     ev = f.get("evidence") or {}
     if not result.created:
@@ -64,14 +56,12 @@ def capture(
 
 
 def _guarded(step: str, fid: str, by: str, **values: str) -> dict:
-    from .app import case_step, open_stores
-    from .review import ReviewError
-
-    cli = _cli()
+    from ..app import case_step, open_stores
+    from ..review import ReviewError
     try:
-        return case_step(open_stores(cli.get_config()), fid, step, by=by, **values)
+        return case_step(open_stores(common.get_config()), fid, step, by=by, **values)
     except ReviewError as exc:
-        raise cli.fail(f"Gagal: {exc}")
+        raise common.fail(f"Gagal: {exc}")
 
 
 def recommend(
@@ -118,8 +108,6 @@ def close(
 
 
 def register(app: typer.Typer, findings_app: typer.Typer) -> None:
-    global _CLI
-    _CLI = next((m for m in list(sys.modules.values()) if getattr(m, "app", None) is app), None)
     app.command("capture")(capture)
     findings_app.command("recommend")(recommend)
     findings_app.command("decide")(decide)

@@ -10,26 +10,21 @@ from typing import Optional
 
 import typer
 
+from . import common
+
 users_app = typer.Typer(no_args_is_help=True, help="Pengguna konsol web: tambah, ganti sandi, nonaktifkan, token.")
 
 
-_CLI = None  # the CLI module that registered these commands (scraper.cli, or __main__ under python -m)
 
 
-def _cli():
-    if _CLI is not None:
-        return _CLI
-    from . import cli
-
-    return cli
 
 
 def _store():
-    from .web.app import users_path
-    from .web.users import UserStore
+    from ..web.app import users_path
+    from ..web.users import UserStore
 
-    config = _cli().get_config()
-    from .store import prepare_storage
+    config = common.get_config()
+    from ..store import prepare_storage
 
     prepare_storage(config.storage_dir)
     return UserStore(users_path(config))
@@ -46,12 +41,12 @@ def _guard(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from .web.users import UserError
+        from ..web.users import UserError
 
         try:
             return fn(*args, **kwargs)
         except UserError as exc:
-            raise _cli().fail(f"Gagal: {exc}")
+            raise common.fail(f"Gagal: {exc}")
     return wrapper
 
 
@@ -94,7 +89,7 @@ def users_list(as_json: bool = typer.Option(False, "--json", help="Cetak sebagai
     """Daftar pengguna konsol."""
     users = _store().all()
     if as_json:
-        _cli().out_json([u.public() for u in users])
+        common.out_json([u.public() for u in users])
         return
     if not users:
         typer.echo("Belum ada pengguna. Tambah: pantau users add NAMA --role admin")
@@ -117,23 +112,19 @@ def web(
     port: Optional[int] = typer.Option(None, "--port", help="Port (default: [web] port, 8080)."),
 ) -> None:
     """Jalankan konsol web staf (tinjau temuan, bukti, laporan, daftar pantauan)."""
-    from .web import serve
-    from .web.app import users_path
-    from .web.users import UserStore
-
-    cli = _cli()
-    cli.setup_logging(cli.STATE.verbose)
-    config = cli.get_config()
+    from ..web import serve
+    from ..web.app import users_path
+    from ..web.users import UserStore
+    common.setup_logging(common.verbose())
+    config = common.get_config()
     if not UserStore(users_path(config)).all():
         typer.echo("PERINGATAN: belum ada pengguna; tambah dulu: pantau users add NAMA --role admin", err=True)
     typer.echo(f"Konsol web: http://{host or config.web.host}:{port or config.web.port}/", err=True)
     serve(config, host, port)
 
 
-def register(app: typer.Typer, cli_module) -> None:
-    """Add ``web`` and ``users`` to the CLI; ``cli_module`` holds its options and helpers."""
-    global _CLI
-    _CLI = cli_module
+def register(app: typer.Typer, findings_app: typer.Typer) -> None:
+    """Add ``web`` and ``users`` to the CLI."""
     app.add_typer(users_app, name="users")
     app.command("web")(web)
 
@@ -142,12 +133,10 @@ def serve_demo(workdir, port: Optional[int] = None) -> None:
     """``pantau demo --web``: the console on the demo's data with a fresh one-time login."""
     import secrets
 
-    from .config import load_config
-    from .web import serve
-    from .web.app import users_path
-    from .web.users import UserStore
-
-    cli = _cli()
+    from ..config import load_config
+    from ..web import serve
+    from ..web.app import users_path
+    from ..web.users import UserStore
     config = load_config(workdir / "config.toml")
     password = secrets.token_urlsafe(12)
     UserStore(users_path(config)).add("demo", "admin", password)
@@ -160,5 +149,5 @@ def serve_demo(workdir, port: Optional[int] = None) -> None:
         typer.echo(f"  kata sandi   : {password}   (sekali pakai: dibuat ulang setiap kali demo dijalankan)")
         typer.echo("Hentikan dengan Ctrl+C.")
 
-    cli.setup_logging(cli.STATE.verbose)
+    common.setup_logging(common.verbose())
     serve(config, "127.0.0.1", port, on_ready=ready)

@@ -1,0 +1,4 @@
+"""``python -m scraper.cli``: the same CLI as the ``pantau`` console script."""
+from . import main
+
+main()
