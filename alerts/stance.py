@@ -29,6 +29,39 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+|\b[a-z0-9-]+\
 _HANDLE = re.compile(r"@([A-Za-z0-9_]{1,30})")
 _WORD = re.compile(r"[a-z0-9_]+")
 _LETTERS = re.compile(r"[A-Za-z][A-Za-z]+")
+_PLACEHOLDERS = ("url", "user", "media", "cand")
+# _WORD and _LETTERS match runs of ASCII characters only. In the UTF-8 bytes of a text those
+# characters are exactly the ASCII bytes (every byte of a non-ASCII character is >= 0x80), so
+# blanking every other byte and splitting finds the same runs, in C, several times faster.
+_WORD_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789_" else 32 for c in range(256))
+_LETTER_BYTES = bytes(c if chr(c).isascii() and chr(c).isalpha() else 32 for c in range(256))
+
+
+def _ascii_runs(text: str, table: bytes) -> list[str]:
+    return text.encode("utf-8", "surrogatepass").translate(table).decode("ascii").split()
+
+
+def words_of(clean: str) -> list[str]:
+    """``_WORD.findall(clean)``."""
+    return _ascii_runs(clean, _WORD_BYTES)
+
+
+_CASE_BYTES = bytes(65 if 65 <= c <= 90 else 97 if 97 <= c <= 122 else 32 for c in range(256))  # A, a or space
+_PLACEHOLDER_KEYS = tuple(f" {p} ".encode() for p in _PLACEHOLDERS)
+
+
+def title_counts(text: str) -> tuple[int, int]:
+    """(words of 2+ letters that are not placeholders, how many of them start with a capital).
+
+    The same numbers as counting ``_LETTERS.findall(text)`` minus the placeholder words, from
+    byte counts: in the text's letters-or-space bytes a word of 2+ letters starts at every
+    " Xy" (X, y letters), and a placeholder is " url " once every space is doubled."""
+    letters = b" " + text.encode("utf-8", "surrogatepass").translate(_LETTER_BYTES) + b" "
+    case = letters.translate(_CASE_BYTES)
+    upper = case.count(b" AA") + case.count(b" Aa")
+    words = upper + case.count(b" aa") + case.count(b" aA")
+    spaced = letters.replace(b" ", b"  ")
+    return words - sum(map(spaced.count, _PLACEHOLDER_KEYS)), upper
 _ABOVE_BOX_DRAWING = re.compile("[^\x00-\u2500]")  # emoji and symbols: ord(c) > 0x2500
 CAND = "__cand__"
 # media and official accounts: a post addressed to or quoting them reads as news
@@ -73,10 +106,11 @@ def _clean(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[str, list[str
             return " __media__ "
         return " __user__ "
 
-    text = _HANDLE.sub(handle, text)
-    letters = [w for w in _LETTERS.findall(text) if w not in ("url", "user", "media", "cand")]
-    if len(letters) >= 6:
-        capital = sum(1 for w in letters if w[0].isupper()) / len(letters)
+    if "@" in text:
+        text = _HANDLE.sub(handle, text)
+    letters, capitals = title_counts(text)  # words of letters, placeholders not counted
+    if letters >= 6:
+        capital = capitals / letters
         if capital >= 0.6:
             style.append("__title_case__")
     if "!" in text:
@@ -98,7 +132,7 @@ def _may_have_url(text: str) -> bool:
 def _words_and_marks(text: str, spans: tuple[tuple[int, int], ...]) -> tuple[list[str], set[str]]:
     """The words of the cleaned text and the post-level features (style, attribution, length)."""
     clean, style = _clean(text, spans)
-    words = _WORD.findall(clean)
+    words = words_of(clean)
     out = set(style)
     if not ATTRIBUTION.isdisjoint(words):
         out.add("__attrib__")

@@ -17,7 +17,7 @@ import unicodedata
 import pytest
 
 from alerts.normalize import _TOKEN_FAST, _TOKEN_RE, CONFUSABLES, _is_invisible, fold_chars, normalize
-from alerts.stance import default_model, features
+from alerts.stance import _LETTERS, _PLACEHOLDERS, _WORD, default_model, features, title_counts, words_of
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -102,3 +102,14 @@ def test_token_starts_never_go_back() -> None:
         for _, text in equivalence.variants(row["text"]):
             starts = [t.start for t in normalize(text).tokens]
             assert starts == sorted(starts), text
+
+
+def test_ascii_word_runs_equal_the_regular_expressions() -> None:
+    texts = TRICKY + ["İstanbul \u212aota ſaya ÀB ab a b x1_y2 \ud800zz", "Ｇｉｂｒａｎ GIBRAN a\u0301b",
+                      "url url  user __cand__ __url__ media,media Url URL xurl urlx cand", "x"]
+    texts += [row["text"] for row in equivalence.trap_rows()] + [row["text"] for row in equivalence.dev_rows()]
+    for text in texts:
+        for variant in (text, text.lower(), text.upper()):
+            found = [w for w in _LETTERS.findall(variant) if w not in _PLACEHOLDERS]
+            assert title_counts(variant) == (len(found), sum(1 for w in found if w[0].isupper())), variant
+            assert words_of(variant) == _WORD.findall(variant), variant
