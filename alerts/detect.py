@@ -90,6 +90,19 @@ class Match:
         return {"term": self.term, "category": self.category, "start": self.start, "end": self.end,
                 "reason": self.reason, "election": self.election, "candidate": self.candidate}
 
+    @classmethod
+    def make(cls, term: str, category: str, start: int, end: int, reason: str, election: str | None = None,
+             candidate: str | None = None) -> "Match":
+        """The same object as ``Match(...)``, built ~3x faster (posts make tens of matches).
+
+        The generated frozen ``__init__`` sets each field through ``object.__setattr__``; this
+        sets the instance dict once, the same way (fields, equality, hash, repr, immutability
+        are those of the dataclass)."""
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "__dict__", {"term": term, "category": category, "start": start, "end": end,
+                                             "reason": reason, "election": election, "candidate": candidate})
+        return obj
+
 
 @dataclass(frozen=True)
 class Detection:
@@ -115,7 +128,7 @@ class Detector:
         self.thresholds = thresholds
         self.stance_model = default_model() if stance_model is True else (stance_model or None)
         self._scorer = Scorer(lexicon)
-        grouped: dict[str, list[Term]] = {}
+        grouped: dict[str, list[Term]] = {}  # automaton key -> its terms
         seen: set[tuple] = set()
         for term in lexicon.terms:
             ident = (term.key, term.kind, term.election, term.number, term.party, term.context)
@@ -124,7 +137,10 @@ class Detector:
                 grouped.setdefault(f" {term.key} ", []).append(term)
         self._automaton = ahocorasick.Automaton()
         for key, terms in grouped.items():
-            self._automaton.add_word(key, (len(key), tuple(terms)))
+            # each term as the Hit fields it gives (hit_from_term, without a call per match)
+            fields = tuple(("gesture_strong" if t.kind == "gesture" and t.strong else t.kind, t.text, t.election,
+                            t.number, t.party, t.context) for t in terms)
+            self._automaton.add_word(key, (len(key), fields))
         self._automaton.make_automaton()
         factory = StemmerFactory()
         self._stemmer = factory.create_stemmer()
@@ -167,7 +183,7 @@ class Detector:
         near = len(norm.tokens) if len(norm.tokens) <= SHORT_POST else EVAL_NEAR  # a short post is about its name
         judged = [c for c in cues if c.kind != "reporting" and any(
             t.distance(c) <= near and not (t.t0 <= c.t1 and c.t0 <= t.t1) for t in targets)]
-        about = political_context(hits, norm) or bool(judged)
+        about = bool(judged) or political_context(hits, norm)
         counted_targets = [h for h in targets
                            if (not h.ignored or h.kind in ("ambiguous", "handle"))
                            and (is_strong_reference(h) or about) and not (h.notes and _titled(h))]
@@ -215,8 +231,8 @@ class Detector:
             t1 = max(0, bisect_right(starts, end - 2) - 1)
             start, stop = tokens[t0].start, tokens[t1].end
             upper = tokens[t0].upper if t0 == t1 else all(tokens[i].upper for i in range(t0, t1 + 1))
-            for term in terms:
-                hits.append(hit_from_term(term, t0, t1, start, stop, upper))
+            for kind, text, election, number, party, context in terms:
+                hits.append(Hit(kind, text, t0, t1, start, stop, election, number, party, context, upper))
         return hits
 
     def _hashtag_hits(self, norm: NormalizedText) -> list[Hit]:
@@ -332,7 +348,7 @@ class Detector:
             cand = self.lexicon.candidate(*key)
             candidate = cand.pair if cand else None
         category = "neutral" if hit.ignored or hit.kind == "neutral" else _CATEGORY[hit.kind]
-        return Match(hit.term, category, hit.start, hit.end, hit.reason, hit.election, candidate)
+        return Match.make(hit.term, category, hit.start, hit.end, hit.reason, hit.election, candidate)
 
 
 _ASCII_UPPER = string.ascii_uppercase.encode()

@@ -113,3 +113,16 @@ def test_ascii_word_runs_equal_the_regular_expressions() -> None:
             found = [w for w in _LETTERS.findall(variant) if w not in _PLACEHOLDERS]
             assert title_counts(variant) == (len(found), sum(1 for w in found if w[0].isupper())), variant
             assert words_of(variant) == _WORD.findall(variant), variant
+
+
+def test_fast_match_constructor_builds_the_same_frozen_match() -> None:
+    import dataclasses
+
+    from alerts.detect import Match
+
+    slow = Match("Prabowo", "candidate", 3, 10, "alasan", "pilpres-2024", "Prabowo - Gibran")
+    fast = Match.make("Prabowo", "candidate", 3, 10, "alasan", "pilpres-2024", "Prabowo - Gibran")
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert fast.to_json() == slow.to_json() and dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.term = "x"  # type: ignore[misc]
