@@ -418,7 +418,10 @@ def normalize(text: str, vocab: Vocabulary = EMPTY_VOCABULARY) -> NormalizedText
     cache = vocab.cache
     new_token = tuple.__new__
     for s, e, is_hashtag in _raw_tokens(text, folded, index):
-        ostart, oend = (s, e) if ascii_text else (index[s], index[e - 1] + 1)
+        if ascii_text:
+            ostart, oend = s, e
+        else:
+            ostart, oend = index[s], index[e - 1] + 1
         source = text[ostart:oend]
         if is_hashtag:
             raw = folded[s:e]
@@ -437,6 +440,11 @@ def normalize(text: str, vocab: Vocabulary = EMPTY_VOCABULARY) -> NormalizedText
             if len(cache) < _WORD_CACHE_SIZE:
                 cache[key] = found
         words, upper, how = found
+        if len(words) == 1:
+            w = words[0]
+            tokens.append(new_token(Token, (w, ostart, oend, upper, -1, how)))
+            norms.append(w)
+            continue
         for w in words:
             tokens.append(new_token(Token, (w, ostart, oend, upper, -1, how)))
             norms.append(w)
