@@ -159,11 +159,16 @@ def features(text: str, spans: tuple[tuple[int, int], ...] = ()) -> list[str]:
 def _char_grams(word: str) -> tuple[str, ...]:
     grams = _GRAM_CACHE.get(word)
     if grams is None:
-        padded = f"<{word}>"
-        grams = tuple("#" + padded[j:j + n] for n in (3, 4) for j in range(len(padded) - n + 1))
+        grams = _make_grams(word)
         if len(_GRAM_CACHE) < 100_000:  # memoises a pure function; never changes a result
             _GRAM_CACHE[word] = grams
     return grams
+
+
+def _make_grams(word: str) -> tuple[str, ...]:
+    """Character 3- and 4-grams of ``<word>``, each marked with "#"."""
+    padded = f"<{word}>"
+    return tuple("#" + padded[j:j + n] for n in (3, 4) for j in range(len(padded) - n + 1))
 
 
 _GRAM_CACHE: dict[str, tuple[str, ...]] = {}
@@ -219,10 +224,10 @@ class StanceModel:
         """Ranks of the word and its character n-grams that the model has a weight for (memoised)."""
         found = self._word_cache.get(word)
         if found is None:
-            grams = _char_grams(word) if len(word) > 3 and not word.startswith("__") else ()
+            grams = _make_grams(word) if len(word) > 3 and not word.startswith("__") else ()
             rank = self._rank
             found = tuple(rank[f] for f in (word, *grams) if f in rank)
-            if len(self._word_cache) < 100_000:
+            if len(self._word_cache) < 50_000:
                 self._word_cache[word] = found
         return found
 
