@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Protocol
 
 from alerts.detect import DEFAULT_THRESHOLDS, Detector, Thresholds
 from alerts.lexicon import check_lexicon, load_lexicon
@@ -233,7 +233,15 @@ def open_outbox(config: Config) -> Outbox:
     return Outbox(prepare_storage(config.storage_dir)["outbox"], config.alerts, renderer=alert_renderer(config))
 
 
-async def run_once(config: Config) -> dict:
+class CycleProgress(Protocol):
+    """What :func:`run_once` reports while it runs (``pantau once``'s progress bar)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, result: Any) -> None: ...
+
+
+async def run_once(config: Config, progress: CycleProgress | None = None) -> dict:
     """One full cycle over every account now (``pantau once``, the demo); its summary.
 
     The cycle is recorded in ``state.json`` for ``pantau status``; a full disk
@@ -245,7 +253,10 @@ async def run_once(config: Config) -> dict:
     from .status import record_cycle
 
     async with open_runtime(config) as rt:
-        cycle = await run_cycle(rt.services, rt.people, concurrency=config.run_concurrency)
+        if progress is not None:
+            progress.start(sum(len(p.accounts) for p in rt.people))
+        cycle = await run_cycle(rt.services, rt.people, concurrency=config.run_concurrency,
+                                on_result=progress.advance if progress is not None else None)
         try:
             record_cycle(config.storage_dir, cycle, rt.services)
         except OSError as exc:

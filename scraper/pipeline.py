@@ -438,14 +438,21 @@ class CycleResult:
         }
 
 
-async def run_cycle(services: Services, people: list[Person], *, concurrency: int = 4) -> CycleResult:
-    """Every account of every person once, ``concurrency`` at a time, then deliver."""
+async def run_cycle(services: Services, people: list[Person], *, concurrency: int = 4,
+                    on_result: Callable[[AccountResult], None] | None = None) -> CycleResult:
+    """Every account of every person once, ``concurrency`` at a time, then deliver.
+
+    ``on_result`` is called after each account (``pantau once``'s progress bar).
+    """
     cycle = CycleResult(started=services.clock())
     gate = asyncio.Semaphore(concurrency)
 
     async def one(person: Person, account: Account) -> AccountResult:
         async with gate:
-            return await process_account(services, person, account)
+            result = await process_account(services, person, account)
+        if on_result is not None:
+            on_result(result)
+        return result
 
     tasks = [one(p, a) for p in people for a in p.accounts]
     cycle.results = list(await asyncio.gather(*tasks))

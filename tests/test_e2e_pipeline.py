@@ -268,3 +268,31 @@ def test_broken_account_gives_one_health_alert_shows_in_status_and_recovers(worl
     assert summary["failed"] == 0 and summary["findings"] == 0
     assert _wait(lambda: len(world["smtp"].messages) == 4)
     assert "pulih" in world["smtp"].texts()[-1].lower() or "kembali" in world["smtp"].texts()[-1].lower()
+
+
+def test_once_shows_a_progress_bar_of_the_accounts(world):
+    import io
+
+    from scraper.cli.common import ProgressBar
+
+    class Recorder(ProgressBar):
+        def __init__(self, stream):
+            super().__init__(stream=stream, force=True)
+            self.total, self.done = None, 0
+
+        def start(self, total):
+            self.total = total
+            super().start(total)
+
+        def advance(self, result):
+            self.done += 1
+            super().advance(result)
+
+    out = io.StringIO()
+    bar = Recorder(out)
+    summary = asyncio.run(run_once(world["config"], progress=bar))
+    bar.stop()
+    assert bar.total == summary["accounts"] == bar.done > 0
+    assert "Akun" in out.getvalue() and f"{bar.total}/{bar.total}" in out.getvalue()
+    # not a terminal (CliRunner, pipes, systemd): no bar, stdout is the summary alone
+    assert not ProgressBar(stream=io.StringIO()).enabled

@@ -12,16 +12,6 @@ from scraper.platforms import ADAPTERS, get_adapter
 from scraper.platforms.base import Adapter, FetchMode, Page, check_status, html_to_text, parse_time
 
 
-class OldStyle(Adapter):
-    name = "old-style-test"
-
-    def fetch_url(self, account: Account) -> str:  # the first contract's signature
-        return account.url + "/feed"
-
-    def parse(self, page, account):
-        return []
-
-
 class NoOverride(Adapter):
     name = "no-override-test"
 
@@ -29,10 +19,16 @@ class NoOverride(Adapter):
         return []
 
 
-def test_old_fetch_url_signature_accepts_the_memo():
-    account = Account("old-style-test", "https://example.id/a")
-    assert OldStyle().fetch_url(account) == "https://example.id/a/feed"
-    assert OldStyle().fetch_url(account, {"channel_id": "x"}) == "https://example.id/a/feed"
+def test_every_adapter_takes_the_resolution_memo():
+    """The pipeline passes the memo to every adapter's fetch_url (no signature shim)."""
+    for name in ADAPTERS:
+        adapter = get_adapter(name)
+        url = {"x": "https://x.com/a", "tiktok": "https://www.tiktok.com/@a", "instagram": "https://www.instagram.com/a/",
+               "facebook": "https://www.facebook.com/a", "telegram": "https://t.me/a",
+               "youtube": "https://www.youtube.com/channel/UCabcdefghijklmnopqrstuv",
+               "mastodon": "https://mastodon.social/@a", "bluesky": "https://bsky.app/profile/a.bsky.social"
+               }.get(name, "https://example.id/a")
+        assert isinstance(adapter.fetch_url(Account(name, url), {}), str), name
 
 
 def test_hook_defaults():

@@ -121,3 +121,42 @@ def json_options(text: Optional[str]) -> Optional[dict]:
     if not isinstance(value, dict):
         raise fail('--options: harus objek JSON, mis. {"selectors": {"post": "article"}}')
     return value
+
+
+class ProgressBar:
+    """``pantau once``'s progress bar (rich) on stderr: accounts done of all, failures counted.
+
+    Shown only on a terminal (``force``: always, for tests); stdout stays the
+    summary, so ``--json`` and pipes are unchanged.
+    """
+
+    def __init__(self, stream=None, force: bool = False) -> None:
+        from rich.console import Console
+
+        self.console = Console(file=stream or sys.stderr, force_terminal=force or None)
+        self.enabled = force or self.console.is_terminal
+        self.failed = 0
+        self._progress = None
+        self._task = None
+
+    def start(self, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(TextColumn("Akun"), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("gagal {task.fields[failed]}"), TimeElapsedColumn(),
+                                  console=self.console, transient=True)
+        self._task = self._progress.add_task("once", total=total, failed=0)
+        self._progress.start()
+
+    def advance(self, result) -> None:
+        if self._progress is None:
+            return
+        self.failed += 0 if getattr(result, "ok", True) else 1
+        self._progress.update(self._task, advance=1, failed=self.failed)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

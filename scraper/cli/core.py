@@ -57,7 +57,11 @@ def once(as_json: bool = typer.Option(False, "--json", help="Cetak ringkasan seb
 
     common.setup_logging(common.verbose(), interactive=True)
     config = common.get_config()
-    summary = asyncio.run(run_once(config))
+    bar = common.ProgressBar()
+    try:
+        summary = asyncio.run(run_once(config, progress=bar))
+    finally:
+        bar.stop()
     if as_json:
         common.out_json(summary)
     else:

@@ -17,8 +17,6 @@ are shared by the adapters.
 """
 from __future__ import annotations
 
-import functools
-import inspect
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -69,19 +67,6 @@ class Adapter(ABC):
     needs_session: ClassVar[bool] = False
     #: default refresh interval, a duration string like "1h"
     default_interval: ClassVar[str] = "1h"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # Adapters written against the first contract override fetch_url(self, account);
-        # callers now pass the resolution memo too: accept and ignore it for them.
-        own = cls.__dict__.get("fetch_url")
-        if own is not None and len(inspect.signature(own).parameters) < 3:
-            @functools.wraps(own)
-            def fetch_url(self: Adapter, account: Account, memo: Mapping[str, Any] | None = None,
-                          _own: Any = own) -> str:
-                return _own(self, account)
-
-            cls.fetch_url = fetch_url  # type: ignore[method-assign]
 
     def check_account(self, url: str, options: Mapping[str, object]) -> list[str]:
         """Problems with an account entry for this platform (messages only)."""

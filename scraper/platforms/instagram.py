@@ -101,7 +101,7 @@ class InstagramAdapter(Adapter):
             return [f"URL akun Instagram harus berbentuk https://www.instagram.com/<nama_pengguna>/, bukan {url!r}"]
         return []
 
-    def fetch_url(self, account: Account) -> str:
+    def fetch_url(self, account: Account, memo: Mapping[str, Any] | None = None) -> str:
         return f"{origin(account.url)}/api/v1/users/web_profile_info/?username={username_of(account.url)}"
 
     def request_headers(self, account: Account) -> dict[str, str]:

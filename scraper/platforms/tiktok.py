@@ -79,7 +79,7 @@ class TikTokAdapter(Adapter):
             return [f"URL akun TikTok harus berbentuk https://www.tiktok.com/@<nama_pengguna>, bukan {url!r}"]
         return []
 
-    def fetch_url(self, account: Account) -> str:
+    def fetch_url(self, account: Account, memo: Mapping[str, Any] | None = None) -> str:
         return f"{origin(account.url)}/@{username_of(account.url)}"
 
     def wait_selector(self, account: Account) -> str | None:

@@ -71,7 +71,7 @@ class XAdapter(Adapter):
             return [f"URL akun X harus berbentuk https://x.com/<nama_pengguna>, bukan {url!r}"]
         return []
 
-    def fetch_url(self, account: Account) -> str:
+    def fetch_url(self, account: Account, memo: Mapping[str, Any] | None = None) -> str:
         return account.url.split("?", 1)[0].split("#", 1)[0]
 
     def wait_selector(self, account: Account) -> str | None:
