@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from alerts.problems import ProblemsError
 from alerts.settings import parse_hhmm
@@ -95,8 +95,9 @@ def sweep_temp_files(root: Path, now: float | None = None, max_age: float = TEMP
 
 
 class Daemon:
-    def __init__(self, config_path: Path):
+    def __init__(self, config_path: Path, clock: Callable[[], datetime] = utc_now):
         self.config_path = config_path
+        self.clock = clock  # every time the daemon records (tests pass a fake clock)
         self.stop_event = asyncio.Event()
         self.wake = asyncio.Event()
         self.reload_requested = False
@@ -158,9 +159,9 @@ class Daemon:
             self._schedule_housekeeping()
             self.scheduler.start()
             self._signature = self._watched_signature()
-            self._record(state="running", pid=os.getpid(), started=utc_now(), stopped=None,
+            self._record(state="running", pid=os.getpid(), started=self.clock(), stopped=None,
                          next_cycle=self.scheduler.next_account_run(), accounts=len(self.people),
-                         in_force=in_force(people, utc_now()), reload_rejected=None)
+                         in_force=in_force(people, self.clock()), reload_rejected=None)
             log.info("Pantau %s running: %d accounts of %d people", __version__, len(self.people),
                      len({p.nip for p, _ in self.people.values()}))
             notify("READY=1")
@@ -241,7 +242,7 @@ class Daemon:
         except Exception:
             log.exception("closing the runtime failed")
         if self.config is not None:
-            self._record(state="stopped", stopped=utc_now(), next_cycle=None, storage_problem=None)
+            self._record(state="stopped", stopped=self.clock(), next_cycle=None, storage_problem=None)
         self.pool.shutdown(wait=False, cancel_futures=True)
         log.info("stopped")
 
@@ -276,12 +277,12 @@ class Daemon:
                 log.error("reload rejected: %s", problem)
             log.error("reload rejected (%d problem(s)); the last good configuration keeps running",
                       len(exc.problems))
-            self._record_reload(rejected(exc.problems, utc_now()))
+            self._record_reload(rejected(exc.problems, self.clock()))
             return False
         except Exception as exc:
             log.error("reload rejected: %s: %s; the last good configuration keeps running",
                       type(exc).__name__, exc)
-            self._record_reload(rejected([f"{type(exc).__name__}: {exc}"], utc_now()))
+            self._record_reload(rejected([f"{type(exc).__name__}: {exc}"], self.clock()))
             return False
         old = self.config
         assert old is not None
@@ -300,7 +301,7 @@ class Daemon:
         self._apply_people(people)
         self._schedule_housekeeping()
         log.info("reloaded: %d accounts of %d people", len(self.people), len(people))
-        self._record_reload(None, in_force=in_force(people, utc_now()), accounts=len(self.people))
+        self._record_reload(None, in_force=in_force(people, self.clock()), accounts=len(self.people))
         self._notify_status()
         return True
 
@@ -372,7 +373,7 @@ class Daemon:
                 result = await process_account(self.runtime.services, person, account)
         finally:
             _ACCOUNT.reset(token)
-        self.last_run = utc_now()
+        self.last_run = self.clock()
         self.totals["runs"] += 1
         self.totals["failed"] += 0 if result.ok else 1
         for name in ("new", "edited", "deleted", "findings"):
@@ -443,7 +444,7 @@ class Daemon:
         from datetime import timedelta
 
         services = self.runtime.services
-        now = utc_now()
+        now = self.clock()
         since = now - timedelta(days=1)
         try:
             findings = [f for f in services.findings.all() if f.get("first_seen", "") >= iso(since)]
@@ -483,7 +484,7 @@ class Daemon:
                          self.config.schedule.case_interval)
                 self._apply_people(self.runtime.people)
             services = self.runtime.services
-            queued = enqueue_reminders(services.outbox, services.findings.all(), now or utc_now())
+            queued = enqueue_reminders(services.outbox, services.findings.all(), now or self.clock())
         except Exception:
             log.exception("deadline reminders failed")
             return 0
@@ -499,7 +500,7 @@ class Daemon:
             return
         assert self.config is not None
         try:
-            report = await asyncio.to_thread(purge, self.config, utc_now(), dry_run=False)
+            report = await asyncio.to_thread(purge, self.config, self.clock(), dry_run=False)
             log.info("daily purge: %s", report)
         except Exception:
             log.exception("daily purge failed")

@@ -163,7 +163,9 @@ def finding_alert(finding: dict[str, Any], election_names: dict[str, str]) -> Al
                  created=finding["first_seen"])
 
 
-def health_alert(event: Any, person: Person, account: Account) -> Alert:
+def health_alert(event: Any, person: Person, account: Account,
+                 now: Callable[[], datetime] = utc_now) -> Alert:
+    """The alert for a health event; ``now`` is the caller's clock (``created``)."""
     kind = getattr(event, "kind", "failing")
     since = getattr(event, "since", None)
     since_s = since if isinstance(since, str) or since is None else iso(since)
@@ -174,7 +176,7 @@ def health_alert(event: Any, person: Person, account: Account) -> Alert:
         "failures": getattr(event, "failures", 0),
     }
     return Alert(id=f"health:{account.key}:{kind}:{since_s}", kind="health", severity="high",
-                 unit=person.unit, context=context, attachments=[], created=iso(utc_now()))
+                 unit=person.unit, context=context, attachments=[], created=iso(now()))
 
 
 async def _fetch(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any],
@@ -252,7 +254,7 @@ def _announce(services: Services, event: Any, person: Person, account: Account) 
     if event is None:
         return
     try:
-        services.outbox.enqueue(health_alert(event, person, account))
+        services.outbox.enqueue(health_alert(event, person, account, services.clock))
     except OSError as exc:
         if not is_disk_full(exc):
             raise

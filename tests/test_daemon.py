@@ -94,8 +94,7 @@ def test_ready_watchdog_status_sigterm(tmp_path, notify_socket, procs):
         assert status_line and "3 akun" in status_line
         # the watchdog keeps coming while the daemon runs (half of WATCHDOG_USEC)
         first = notify_socket.count("WATCHDOG=1")
-        time.sleep(2.5)
-        assert notify_socket.count("WATCHDOG=1") >= first + 2
+        assert wait_until(lambda: notify_socket.count("WATCHDOG=1") >= first + 2, 10), notify_socket.messages
 
         assert wait_until(lambda: _stored_post_count(tmp_path) == 3, 20), (tmp_path / "stderr.log").read_text()
         # the health book is written once the pass over all accounts is done

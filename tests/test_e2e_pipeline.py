@@ -58,6 +58,18 @@ def cycle(world) -> dict:
     return asyncio.run(run_once(world["config"]))
 
 
+def outbox_idle(world) -> bool:
+    """Nothing left to send: every alert of the cycles so far was delivered (or gave up).
+
+    ``run_once`` sends before it returns and the SMTP server stores a message before it
+    answers, so once this holds the inboxes are final: no waiting for stragglers.
+    """
+    from alerts.queue import AlertQueue
+
+    counts = AlertQueue(storage_layout(world["config"].storage_dir)["outbox"], world["config"].alerts).counts()
+    return counts["pending"] == 0 and counts["dead"] == 0
+
+
 def whatsapp(world) -> list[str]:
     return [b.decode() for b in world["gateway"].ok_bodies("/whatsapp")]
 
@@ -95,7 +107,7 @@ def test_first_cycle_alerts_on_campaign_posts_only_then_nothing_twice(world):
     second = cycle(world)
     assert second["new"] == 0 and second["findings"] == 0 and second["alerts_sent"] == 0
     assert second["errors"] == []
-    time.sleep(0.5)
+    assert outbox_idle(world)
     assert len(world["smtp"].messages) == 2 and len(whatsapp(world)) == 2
 
 
@@ -117,7 +129,7 @@ def test_new_post_alerts_once_edit_and_deletion_recorded(world):
 
     fourth = cycle(world)
     assert fourth["alerts_sent"] == 0 and fourth["findings"] == 0
-    time.sleep(0.5)
+    assert outbox_idle(world)
     assert len(world["smtp"].messages) == 3 and len(whatsapp(world)) == 3
 
     layout = storage_layout(world["config"].storage_dir)
@@ -251,7 +263,7 @@ def test_broken_account_gives_one_health_alert_shows_in_status_and_recovers(worl
         summary = cycle(world)
         assert summary["failed"] == 1 and summary["fetched"] == 2
     assert _wait(lambda: len(world["smtp"].messages) == 3)
-    time.sleep(0.5)
+    assert outbox_idle(world)
     health_mails = [t for t in world["smtp"].texts()[2:]]
     assert len(health_mails) == 1  # one health alert for the run of failures, not one per attempt
     assert "Budi Santoso (fiktif)" in health_mails[0] and "not_found" in health_mails[0]

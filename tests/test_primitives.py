@@ -53,3 +53,20 @@ def test_has_evidence_needs_a_manifest():
     for finding in ({}, None, {"evidence": None}, {"evidence": {"error": "timeout"}}, {"evidence": "x"},
                     {"evidence": {"manifest_sha256": ""}}):
         assert not has_evidence(finding)
+
+
+def test_alert_and_health_alert_take_the_callers_clock():
+    from datetime import datetime, timezone
+
+    from alerts.alert import Alert
+    from scraper.health import HealthEvent
+    from scraper.models import Account, Person
+    from scraper.pipeline import health_alert
+
+    fake = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    alert = Alert(id="x", kind="notice", severity="high", unit="", context={}, clock=lambda: fake)
+    assert alert.created == "2030-01-02T03:04:05+00:00" and "clock" not in alert.to_dict()
+    account = Account("telegram", "https://t.me/a")
+    person = Person("Ani (fiktif)", "198503122010012003", "Staf", "Dinas", (account,))
+    event = HealthEvent("failing", account.key, "not_found", "404", fake, 3)
+    assert health_alert(event, person, account, lambda: fake).created == "2030-01-02T03:04:05+00:00"

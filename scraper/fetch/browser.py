@@ -13,7 +13,8 @@ import os
 import shutil
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from datetime import datetime
+from typing import Any, AsyncIterator, Callable
 
 from alerts.storage import atomic_write_bytes
 from alerts.timeutil import utc_now
@@ -97,8 +98,10 @@ class Browser:
 
     def __init__(self, *, executable: str = "", headless: bool = True, args: list[str] | None = None,
                  max_pages: int = 200, page_timeout: float = 30.0, sessions_dir: Path | None = None,
-                 user_agent: str | None = None, gate: Any = None):
+                 user_agent: str | None = None, gate: Any = None,
+                 clock: Callable[[], datetime] = utc_now):
         self._configured = executable
+        self._clock = clock  # fetched_at and Retry-After dates (tests pass a fake clock)
         self.headless = headless
         self.args = list(CHROMIUM_FLAGS) + list(args or [])
         if os.geteuid() == 0:
@@ -287,7 +290,7 @@ class Browser:
                     final_url=page.url,
                     status=response.status if response is not None else 0,
                     body=await page.content(),
-                    fetched_at=utc_now(),
+                    fetched_at=self._clock(),
                     headers=dict(response.headers) if response is not None else {},
                     content_type=(response.headers.get("content-type", "") if response is not None else ""),
                     title=await page.title(),
@@ -310,7 +313,7 @@ class Browser:
                               url=url, retry_after=remaining)
 
     def _rate_limited(self, url: str, retry_after: str | None) -> RateLimited:
-        seconds = parse_retry_after(retry_after, utc_now())
+        seconds = parse_retry_after(retry_after, self._clock())
         if seconds is None:
             seconds = DEFAULT_COOLDOWN
         if self.gate is not None:
