@@ -20,12 +20,12 @@ from typing import Any
 
 from alerts.storage import atomic_write_bytes
 
-LOGIN_URLS = {"facebook": "https://www.facebook.com/login",
-              "instagram": "https://www.instagram.com/accounts/login/",
-              "tiktok": "https://www.tiktok.com/login", "x": "https://x.com/i/flow/login"}
-#: cookie domains that belong to each platform's login
-DOMAINS = {"facebook": ("facebook.com",), "instagram": ("instagram.com",), "tiktok": ("tiktok.com",),
-           "x": ("x.com", "twitter.com")}
+from .platforms import ADAPTERS
+
+#: login page and cookie domains of each session platform: read from the adapters (their ``login_url``
+#: and ``session_domains``), so a new session platform needs no change here
+LOGIN_URLS = {name: cls.login_url for name, cls in ADAPTERS.items() if cls.needs_session}
+DOMAINS = {name: cls.session_domains for name, cls in ADAPTERS.items() if cls.needs_session}
 MAX_STATE_BYTES = 5_000_000
 
 

@@ -81,3 +81,14 @@ def test_bad_session_files_are_named_and_refused(cfg, tmp_path, content, needle)
     assert missing.exit_code == 1 and "tidak ditemukan" in missing.output
     other = run(cfg, "login", "telegram", "--import", str(bad))
     assert other.exit_code == 1 and "tidak memakai sesi login" in other.output
+
+
+def test_login_urls_live_on_the_adapters():
+    from scraper.login import DOMAINS, LOGIN_URLS
+    from scraper.platforms import ADAPTERS
+
+    session = {name for name, a in ADAPTERS.items() if a.needs_session}
+    assert session == set(LOGIN_URLS) == set(DOMAINS) == {"facebook", "instagram", "tiktok", "x"}
+    for name in session:
+        assert LOGIN_URLS[name].startswith("https://") and DOMAINS[name]
+        assert any(d in LOGIN_URLS[name] for d in DOMAINS[name]), name

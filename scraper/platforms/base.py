@@ -65,6 +65,10 @@ class Adapter(ABC):
     hosts: ClassVar[tuple[str, ...]] = ()
     #: uses a saved, logged-in browser session (``pantau login PLATFORM``)
     needs_session: ClassVar[bool] = False
+    #: where staff log in once with the watcher account (``pantau login``), for session platforms
+    login_url: ClassVar[str] = ""
+    #: cookie domains of that login (an imported session must hold cookies of one of them)
+    session_domains: ClassVar[tuple[str, ...]] = ()
     #: default refresh interval, a duration string like "1h"
     default_interval: ClassVar[str] = "1h"
 

@@ -157,6 +157,8 @@ class FacebookAdapter(Adapter):
     mode = FetchMode.BROWSER
     hosts = ("facebook.com", "fb.com", "m.facebook.com", "web.facebook.com")
     needs_session = True
+    login_url = "https://www.facebook.com/login"
+    session_domains = ("facebook.com",)
     default_interval = "2h"
 
     def check_account(self, url: str, options: Mapping[str, object]) -> list[str]:

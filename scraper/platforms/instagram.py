@@ -93,6 +93,8 @@ class InstagramAdapter(Adapter):
     mode = FetchMode.BROWSER
     hosts = ("instagram.com",)
     needs_session = True
+    login_url = "https://www.instagram.com/accounts/login/"
+    session_domains = ("instagram.com",)
     default_interval = "2h"
 
     def check_account(self, url: str, options: Mapping[str, object]) -> list[str]:

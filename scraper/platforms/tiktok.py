@@ -72,6 +72,8 @@ class TikTokAdapter(Adapter):
     mode = FetchMode.BROWSER
     hosts = ("tiktok.com",)
     needs_session = True
+    login_url = "https://www.tiktok.com/login"
+    session_domains = ("tiktok.com",)
     default_interval = "2h"
 
     def check_account(self, url: str, options: Mapping[str, object]) -> list[str]:

@@ -63,6 +63,8 @@ class XAdapter(Adapter):
     mode = FetchMode.BROWSER
     hosts = ("x.com", "twitter.com", "mobile.twitter.com")
     needs_session = True
+    login_url = "https://x.com/i/flow/login"
+    session_domains = ("x.com", "twitter.com")
     default_interval = "2h"
 
     def check_account(self, url: str, options: Mapping[str, object]) -> list[str]:
