@@ -159,13 +159,10 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         remote = await RemoteFetcher(config).start()
     evidence = None
     if config.evidence.enabled:
-        try:
-            from .evidence import EvidenceRecorder
-        except ImportError:  # evidence module not present in this build
-            EvidenceRecorder = None  # type: ignore[assignment]
-        if EvidenceRecorder is not None:
-            evidence = EvidenceRecorder(layout["evidence"], browser=chromium if config.evidence.screenshot else None,
-                                        timeout=parse_duration(config.evidence.timeout), version=__version__)
+        from .evidence import EvidenceRecorder
+
+        evidence = EvidenceRecorder(layout["evidence"], browser=chromium if config.evidence.screenshot else None,
+                                    timeout=parse_duration(config.evidence.timeout), version=__version__)
     services = Services(
         posts=PostStore(layout["root"]),
         findings=FindingStore(layout["findings"]),

@@ -431,17 +431,15 @@ class Daemon:
             except Exception:
                 log.exception("outbox delivery failed")
                 return 0
-            sent = int(getattr(report, "sent", 0))
+            sent = report.sent
             self.totals["alerts_sent"] += sent
             self.passes.sent(sent)
             return sent
 
     async def digest(self) -> None:
-        try:
-            from alerts.digest import build_digest
-        except ImportError:
-            return
         from datetime import timedelta
+
+        from alerts.digest import build_digest
 
         services = self.runtime.services
         now = self.clock()
@@ -494,10 +492,8 @@ class Daemon:
         return len(queued)
 
     async def purge(self) -> None:
-        try:
-            from .retention import purge
-        except ImportError:
-            return
+        from .retention import purge
+
         assert self.config is not None
         try:
             report = await asyncio.to_thread(purge, self.config, self.clock(), dry_run=False)

@@ -29,7 +29,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from alerts.storage import atomic_write_bytes, ensure_private_dir
 from alerts.timeutil import fmt_wita, iso, utc_now
@@ -37,6 +37,11 @@ from alerts.timeutil import fmt_wita, iso, utc_now
 from .custody import ChainIssue, ChainLog, check_anchor, sha256_bytes, sha256_file
 from .evidence_image import card_html, element_png, framed_html, make_stamp, render_to_png
 from .finding import has_evidence
+from .models import Account, Person, Post
+from .platforms.base import Adapter, Page
+
+if TYPE_CHECKING:
+    from .fetch.browser import Browser
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ def _json_bytes(obj: Any) -> bytes:
 class EvidenceRecorder:
     """Captures evidence for findings into one folder per finding."""
 
-    def __init__(self, root: Path, *, browser: Any = None, timeout: float = 60.0, version: str = "",
+    def __init__(self, root: Path, *, browser: Browser | None = None, timeout: float = 60.0, version: str = "",
                  clock: Callable[[], datetime] = utc_now):
         self.root = Path(root)
         self.browser = browser
@@ -79,8 +84,8 @@ class EvidenceRecorder:
     def folder(self, finding_id: str) -> Path:
         return self.root / finding_id
 
-    async def capture(self, *, finding: dict[str, Any], post: Any, page: Any, adapter: Any,
-                      account: Any, person: Any) -> dict[str, Any]:
+    async def capture(self, *, finding: dict[str, Any], post: Post, page: Page, adapter: Adapter,
+                      account: Account, person: Person) -> dict[str, Any]:
         """Capture (or return the complete earlier capture of) ``finding``'s evidence."""
         fid = finding["id"]
         existing = self.existing(fid)
@@ -195,7 +200,7 @@ class EvidenceRecorder:
                 shot.update(element_found=True, look="page")
                 await render_to_png(self.browser, framed_html(element, stamp), path, stamp)
                 return
-        author = getattr(person, "name", "") or account.url
+        author = person.name or account.url
         html = card_html(platform=account.platform, author=author, account_url=account.url,
                          published=post.published, text=post.text or "", media=list(post.media), stamp=stamp)
         shot["look"] = "card"

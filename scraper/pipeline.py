@@ -15,7 +15,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from alerts.detect import Detection, Detector, severity_at_least
 from alerts.outbox import Alert, Outbox
@@ -27,12 +27,18 @@ from .cluster.codec import ParsedPage
 from .diff import diff_posts
 from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
 from .fetch.page import fetch_account_page
-from .health import empty_result_reason
+from .health import HealthBook, HealthEvent, empty_result_reason
 from .models import Account, Person, Post
 from .parsing import read_posts
 from .platforms import get_adapter
 from .platforms.base import Adapter, Page, Posts
 from .store import FindingStore, PostStore
+
+if TYPE_CHECKING:  # the collaborators' types, without importing httpx/Playwright here
+    from .cluster.remote import RemoteFetcher
+    from .evidence import EvidenceRecorder
+    from .fetch.browser import Browser
+    from .fetch.http import HttpFetcher
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +58,10 @@ class Services:
     findings: FindingStore
     detector: Detector
     outbox: Outbox
-    health: Any  # scraper.health.HealthBook
-    http: Any  # scraper.fetch.http.HttpFetcher
-    browser: Any  # scraper.fetch.browser.Browser (or None: no browser platforms)
-    evidence: Any = None  # scraper.evidence.EvidenceRecorder
+    health: HealthBook
+    http: HttpFetcher
+    browser: Browser | None  # None: no browser platforms and no screenshots
+    evidence: EvidenceRecorder | None = None  # None: [evidence] enabled = false
     clock: Callable[[], datetime] = utc_now
     run_timeout: float = 300.0
     #: a new account's first scan alerts from here on (None: the lexicon's earliest campaign start)
@@ -64,7 +70,7 @@ class Services:
     #: NIPs of people with an open case: a deleted post of theirs is alerted at once (scraper.cases)
     open_cases: set[str] = field(default_factory=set)
     #: scraper.cluster.remote.RemoteFetcher when [cluster] broker is set: workers fetch and parse
-    remote: Any = None
+    remote: RemoteFetcher | None = None
 
 
 @dataclass
@@ -163,17 +169,14 @@ def finding_alert(finding: dict[str, Any], election_names: dict[str, str]) -> Al
                  created=finding["first_seen"])
 
 
-def health_alert(event: Any, person: Person, account: Account,
+def health_alert(event: HealthEvent, person: Person, account: Account,
                  now: Callable[[], datetime] = utc_now) -> Alert:
     """The alert for a health event; ``now`` is the caller's clock (``created``)."""
-    kind = getattr(event, "kind", "failing")
-    since = getattr(event, "since", None)
-    since_s = since if isinstance(since, str) or since is None else iso(since)
+    kind, since_s = event.kind, iso(event.since)
     context = {
         "event": kind, "platform": account.platform, "account_url": account.url,
-        "person": person_json(person), "state": getattr(event, "state", ""),
-        "reason": getattr(event, "reason", ""), "since": since_s,
-        "failures": getattr(event, "failures", 0),
+        "person": person_json(person), "state": event.state,
+        "reason": event.reason, "since": since_s, "failures": event.failures,
     }
     return Alert(id=f"health:{account.key}:{kind}:{since_s}", kind="health", severity="high",
                  unit=person.unit, context=context, attachments=[], created=iso(now()))
@@ -472,4 +475,4 @@ async def deliver(services: Services) -> int:
         if not is_disk_full(exc):
             raise
         return 0  # logged by alerts.storage.DISK; what was sent is retried or recorded later
-    return int(getattr(report, "sent", 0))
+    return report.sent

@@ -61,8 +61,7 @@ def alerts_retry(
         if not is_disk_full(exc):
             raise
     if report is not None:
-        typer.echo(f"Terkirim {getattr(report, 'sent', 0)}, gagal {getattr(report, 'failed', 0)}, "
-                   f"gagal permanen {getattr(report, 'dead', 0)}.")
+        typer.echo(f"Terkirim {report.sent}, gagal {report.failed}, gagal permanen {report.dead}.")
     common.exit_if_disk_full()
 
 
