@@ -343,15 +343,18 @@ def _raw_tokens(text: str, folded: str, index: list[int]) -> list[tuple[int, int
     spans = [(s, e, s > 0 and folded[s - 1] == "#")
              for s, e in (m.span() for m in _TOKEN_FAST.finditer(folded.replace("_", " ")))]
     single = [e - s == 1 for s, e, _ in spans]
-    if not any(map(operator.and_, single, single[1:])):
+    pairs = list(itertools.compress(range(len(spans) - 1), map(operator.and_, single, single[1:])))
+    if not pairs:
         return spans  # no two single characters in a row: nothing can be joined
+    # Only where two single characters follow each other can a run start; every other token
+    # is copied as it is (slices between those places).
     joined: list[tuple[int, int, bool]] = []
     i = 0
-    while i < len(spans):
-        if not (single[i] and i + 1 < len(spans) and single[i + 1]):
-            joined.append(spans[i])  # not the start of a run of single characters
-            i += 1
-            continue
+    for start in pairs:
+        if start < i:
+            continue  # inside a run already joined
+        joined.extend(spans[i:start])
+        i = start
         j = i
         first_gap = None
         while j + 1 < len(spans) and spans[j][1] - spans[j][0] == 1 and spans[j + 1][1] - spans[j + 1][0] == 1:
@@ -370,6 +373,7 @@ def _raw_tokens(text: str, folded: str, index: list[int]) -> list[tuple[int, int
         else:
             joined.append(spans[i])
             i += 1
+    joined.extend(spans[i:])
     return joined
 
 
