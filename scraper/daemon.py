@@ -286,8 +286,8 @@ class Daemon:
             return False
         old = self.config
         assert old is not None
-        if config.storage_dir != old.storage_dir or config.browser != old.browser:
-            log.warning("[storage] and [browser] changes take effect after a restart")
+        if config.storage_dir != old.storage_dir or config.browser != old.browser or config.cluster != old.cluster:
+            log.warning("[storage], [browser] and [cluster] changes take effect after a restart")
         services = self.runtime.services
         services.detector = detector
         services.run_timeout = parse_duration(config.schedule.run_timeout)
@@ -296,6 +296,7 @@ class Daemon:
             services.outbox.reconfigure(config.alerts, renderer=alert_renderer(config))
         config.storage = old.storage  # see the warning above
         config.browser = old.browser
+        config.cluster = old.cluster  # the fetcher (local or the workers) is built at start
         self.config = config
         self._gate = asyncio.Semaphore(config.run_concurrency)
         self._apply_people(people)

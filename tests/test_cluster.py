@@ -283,3 +283,36 @@ def test_redis_restart_mid_cycle_loses_nothing(world, redis, tmp_path):
     _assert_same_as_single_machine(world, config)
     assert _sent_findings(world["gateway"], "/restart") == _sent_findings(world["gateway"], "/single")
     assert "duplicate result(s) dropped" in log
+
+
+def test_daemon_is_the_coordinator(world, redis, tmp_path):
+    """`pantau run` with a broker: its pass over all 200 accounts goes through the workers."""
+    from daemon_harness import start_daemon, stop
+
+    site, counting = world["site"], world["counting"]
+    counting.reset()
+    config = _setup(tmp_path / "coord", site, world["people"], world["gateway"], "daemon",
+                    broker=_broker_ref(redis))
+    workers = _workers(world, tmp_path, redis, 2)
+    state = config.parent / "data" / "state.json"
+
+    def pass_done():
+        try:
+            return json.loads(state.read_text()).get("last_cycle", {}).get("accounts") == ACCOUNTS
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    daemon = start_daemon(config, tmp_path / "daemon.log", watchdog_usec=None, env=_env())
+    try:
+        assert wait_until(pass_done, 90), (tmp_path / "daemon.log").read_text()[-3000:]
+    finally:
+        code = stop(daemon)
+        for w in workers:
+            stop_process(w)
+    assert code == 0
+    last = json.loads(state.read_text())["last_cycle"]
+    assert last["fetched"] == ACCOUNTS and last["failed"] == 0, last
+    assert counting.hits == {f"akun{i:03d}": 1 for i in range(ACCOUNTS)}
+    _assert_same_as_single_machine(world, config)
+    log = (tmp_path / "daemon.log").read_text()
+    assert "cluster: fetching through workers via redis://****@127.0.0.1" in log and PASSWORD not in log
