@@ -87,7 +87,7 @@ def world(tmp_path_factory, redis_binary):
     single = _setup(root / "single", site, people, gateway, "single")
     result = _once(single)
     assert result["fetched"] == ACCOUNTS, result
-    reference = {"findings": _findings(single), "alerts": _alert_ids(single),
+    reference = {"findings": _findings(single), "alerts": _alert_ids(single), "by_account": _finding_accounts(single),
                  "requests": dict(counting.requests)}
     assert reference["findings"] and reference["alerts"]
     counting.reset()
@@ -125,8 +125,13 @@ def _env() -> dict[str, str]:
 
 
 def _findings(config: Path) -> set[str]:
+    return set(_finding_accounts(config))
+
+
+def _finding_accounts(config: Path) -> dict[str, str]:
+    """finding id -> account URL"""
     data = json.loads((config.parent / "data" / "findings.json").read_text())
-    return {doc["id"] for table in data.values() for doc in table.values()}
+    return {doc["id"]: doc["account_url"] for table in data.values() for doc in table.values()}
 
 
 def _alert_ids(config: Path) -> list[str]:
@@ -316,3 +321,31 @@ def test_daemon_is_the_coordinator(world, redis, tmp_path):
     _assert_same_as_single_machine(world, config)
     log = (tmp_path / "daemon.log").read_text()
     assert "cluster: fetching through workers via redis://****@127.0.0.1" in log and PASSWORD not in log
+
+
+def test_duplicated_tasks_give_the_same_posts_and_alert_once(world, redis, tmp_path):
+    """Every task sent twice (redeliver_after shorter than a fetch): each page is fetched
+    twice, the second result is dropped, findings and alerts are the single machine's."""
+    site, counting = world["site"], world["counting"]
+    people = world["people"][:20]
+    counting.reset()
+    config = _setup(tmp_path / "coord", site, people, world["gateway"], "dup", broker=_broker_ref(redis),
+                    redeliver_after="1s")
+    workers = _workers(world, tmp_path, redis, 1)
+    site.latency = 1.5
+    try:
+        proc = _cluster_once_in_background(config)
+        summary, log = _finish(proc)
+    finally:
+        site.latency = 0.0
+        for w in workers:
+            stop_process(w)
+    assert summary["fetched"] == 20 and summary["failed"] == 0, summary
+    assert all(n >= 2 for n in counting.hits.values()) and len(counting.hits) == 20  # duplicates did run
+    m = re.search(r"(\d+) task\(s\) sent, (\d+) sent again, (\d+) duplicate result\(s\) dropped", log)
+    assert m and int(m.group(2)) >= 20 and int(m.group(3)) >= 1, m and m.group(0)
+    urls = {site.base_url + "/" + name for _, [(_, name)] in people}
+    expected = {fid for fid, url in world["reference"]["by_account"].items() if url in urls}
+    assert expected and _findings(config) == expected
+    sent = _sent_findings(world["gateway"], "/dup")
+    assert len(sent) == len(set(sent)) == len([f for f in _alert_ids(config)])
