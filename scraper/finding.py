@@ -1,51 +1,146 @@
 """What a finding is, in one place (the keys are a JSON contract: findings.json,
-``findings list --json``, export, reports).
+``findings list --json``, export, reports, alert templates).
 
-Today a finding travels as a dict built by :func:`scraper.pipeline.build_finding`;
-the helpers here are the one answer to questions asked about it in many modules.
+:class:`Finding` is the typed form: the keys the pipeline writes are fields,
+anything added later (a tip's ``source`` and ``tips``, a case's ``case``, review
+names, keys of a newer version) rides along in ``extra`` and is written back
+unchanged, so :meth:`Finding.from_json` / :meth:`Finding.to_json` round-trip
+every stored document. The helpers below answer the questions many modules ask
+of a finding (stored dict or :class:`Finding`).
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
 
 
-def evidence_manifest(finding: dict[str, Any] | None) -> str | None:
+@dataclass
+class Finding:
+    """One finding as stored in ``findings.json`` (see :func:`scraper.pipeline.build_finding`)."""
+
+    id: str
+    account_key: str
+    account_url: str
+    platform: str
+    #: {"name", "nip", "position", "unit"} of the watched person
+    person: dict[str, str]
+    nip: str
+    post_id: str
+    post_url: str
+    published: str | None  # UTC ISO
+    first_seen: str  # UTC ISO
+    deadline: str | None  # UTC ISO
+    severity: str  # alerts.severity.Severity value
+    score: float | None
+    matches: list[dict[str, Any]]
+    terms: list[str]
+    elections: list[str]
+    text: str
+    excerpt: str
+    media: list[Any]
+    change: str  # "new" | "edited"
+    first_scan: bool
+    status: str = "new"  # new | confirmed | dismissed
+    review: list[dict[str, Any]] = field(default_factory=list)
+    post_deleted_at: str | None = None
+    evidence: dict[str, Any] | None = None
+    #: every other key of the stored document, kept as it was
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Finding":
+        """The typed finding of a stored document (missing keys: the defaults of an old file)."""
+        known = {f.name for f in fields(cls)} - {"extra"}
+        values: dict[str, Any] = {k: data[k] for k in known if k in data}
+        for name, empty in _EMPTY.items():
+            values.setdefault(name, empty() if callable(empty) else empty)
+        values["extra"] = {k: v for k, v in data.items() if k not in known}
+        return cls(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored document: the fields in their usual order, then ``extra``."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        data.update(self.extra)
+        return data
+
+    # -- questions many modules ask --------------------------------------------
+    @property
+    def unit(self) -> str:
+        return self.person.get("unit", "")
+
+    @property
+    def source(self) -> str:
+        """``pantau`` (found by the daemon) or ``laporan`` (a tip)."""
+        return str(self.extra.get("source") or "pantau")
+
+    @property
+    def case(self) -> dict[str, Any]:
+        case = self.extra.get("case")
+        return case if isinstance(case, dict) else {}
+
+    @property
+    def manifest_sha256(self) -> str | None:
+        return evidence_manifest({"evidence": self.evidence})
+
+    @property
+    def has_evidence(self) -> bool:
+        return self.manifest_sha256 is not None
+
+
+#: defaults of the required fields for documents written by older versions
+_EMPTY: dict[str, Any] = {
+    "account_key": "", "account_url": "", "platform": "", "person": dict, "nip": "", "post_id": "",
+    "post_url": "", "published": None, "first_seen": "", "deadline": None, "severity": "none",
+    "score": None, "matches": list, "terms": list, "elections": list, "text": "", "excerpt": "",
+    "media": list, "change": "new", "first_scan": False,
+}
+
+
+def as_json(finding: "Finding | Mapping[str, Any] | None") -> dict[str, Any]:
+    """A stored document from either form (None: empty)."""
+    if finding is None:
+        return {}
+    return finding.to_json() if isinstance(finding, Finding) else dict(finding)
+
+
+def evidence_manifest(finding: "Finding | Mapping[str, Any] | None") -> str | None:
     """The SHA-256 of the finding's evidence manifest, or None when it has no evidence."""
-    ev = (finding or {}).get("evidence")
+    ev = finding.evidence if isinstance(finding, Finding) else (finding or {}).get("evidence")
     if isinstance(ev, dict) and isinstance(ev.get("manifest_sha256"), str) and ev["manifest_sha256"]:
         return ev["manifest_sha256"]
     return None
 
 
-def has_evidence(finding: dict[str, Any] | None) -> bool:
+def has_evidence(finding: "Finding | Mapping[str, Any] | None") -> bool:
     """True when evidence was captured and recorded for the finding (a manifest exists)."""
     return evidence_manifest(finding) is not None
 
 
-def finding_summary(f: dict) -> dict:
+def finding_summary(finding: "Finding | Mapping[str, Any]") -> dict[str, Any]:
     """The finding as ``pantau findings list --json`` and the console's API list it (a contract)."""
-    from .cases import case_fields, source_of
+    from .cases import case_fields
 
+    f = finding if isinstance(finding, Finding) else Finding.from_json(finding)
     return {
-        "id": f["id"],
-        "person": f["person"]["name"],
-        "nip": f["person"]["nip"],
-        "position": f["person"]["position"],
-        "unit": f["person"]["unit"],
-        "platform": f["platform"],
-        "account_url": f["account_url"],
-        "post_url": f["post_url"],
-        "post_id": f["post_id"],
-        "published": f.get("published"),
-        "severity": f["severity"],
-        "score": f.get("score"),
-        "matches": f.get("terms", []),
-        "elections": f.get("elections", []),
-        "first_seen": f["first_seen"],
-        "deadline": f.get("deadline"),
-        "first_scan": f.get("first_scan", False),
-        "status": f["status"],
-        "post_deleted_at": f.get("post_deleted_at"),
-        "source": source_of(f),
-        **case_fields(f),
+        "id": f.id,
+        "person": f.person["name"],
+        "nip": f.person["nip"],
+        "position": f.person["position"],
+        "unit": f.person["unit"],
+        "platform": f.platform,
+        "account_url": f.account_url,
+        "post_url": f.post_url,
+        "post_id": f.post_id,
+        "published": f.published,
+        "severity": f.severity,
+        "score": f.score,
+        "matches": f.terms,
+        "elections": f.elections,
+        "first_seen": f.first_seen,
+        "deadline": f.deadline,
+        "first_scan": f.first_scan,
+        "status": f.status,
+        "post_deleted_at": f.post_deleted_at,
+        "source": f.source,
+        **case_fields(f.to_json()),
     }

@@ -27,6 +27,7 @@ from .cluster.codec import ParsedPage
 from .diff import diff_posts
 from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
 from .fetch.page import fetch_account_page
+from .finding import Finding
 from .health import HealthBook, HealthEvent, empty_result_reason
 from .models import Account, Person, Post
 from .parsing import read_posts
@@ -124,49 +125,50 @@ def person_json(person: Person) -> dict[str, str]:
 
 def build_finding(person: Person, account: Account, post: Post, detection: Detection, *,
                   now: datetime, change: str, first_scan: bool) -> dict[str, Any]:
+    """The stored document of a new finding (its schema: :class:`scraper.finding.Finding`)."""
     fid = finding_id(account, post.post_id, detection)
     counted = counted_matches(detection)
-    return {
-        "id": fid,
-        "account_key": account.key,
-        "account_url": account.url,
-        "platform": account.platform,
-        "person": person_json(person),
-        "nip": person.nip,
-        "post_id": post.post_id,
-        "post_url": post.url,
-        "published": iso(post.published),
-        "first_seen": iso(now),
-        "deadline": iso(deadline(now)),
-        "severity": detection.severity,
-        "score": round(detection.score, 3),
-        "matches": [m.to_json() for m in detection.matches],
-        "terms": sorted({m.term for m in counted}),
-        "elections": list(detection.elections),
-        "text": post.text,
-        "excerpt": excerpt(post.text, detection),
-        "media": list(post.media),
-        "change": change,
-        "first_scan": first_scan,
-        "status": "new",
-        "review": [],
-        "post_deleted_at": None,
-        "evidence": None,
+    return Finding(
+        id=fid,
+        account_key=account.key,
+        account_url=account.url,
+        platform=account.platform,
+        person=person_json(person),
+        nip=person.nip,
+        post_id=post.post_id,
+        post_url=post.url,
+        published=iso(post.published),
+        first_seen=iso(now),
+        deadline=iso(deadline(now)),
+        severity=detection.severity,
+        score=round(detection.score, 3),
+        matches=[m.to_json() for m in detection.matches],
+        terms=sorted({m.term for m in counted}),
+        elections=list(detection.elections),
+        text=post.text,
+        excerpt=excerpt(post.text, detection),
+        media=list(post.media),
+        change=change,
+        first_scan=first_scan,
+    ).to_json()
+
+
+def finding_alert(finding: Finding | dict[str, Any], election_names: dict[str, str]) -> Alert:
+    """The alert of a finding: its template context carries the finding's fields."""
+    f = finding if isinstance(finding, Finding) else Finding.from_json(finding)
+    context: dict[str, Any] = {
+        "platform": f.platform, "account_url": f.account_url, "post_url": f.post_url, "post_id": f.post_id,
+        "published": f.published, "first_seen": f.first_seen, "deadline": f.deadline, "severity": f.severity,
+        "score": f.score, "matches": f.matches, "terms": f.terms, "excerpt": f.excerpt,
+        "first_scan": f.first_scan, "change": f.change, "person": f.person,
     }
-
-
-def finding_alert(finding: dict[str, Any], election_names: dict[str, str]) -> Alert:
-    context = {k: finding.get(k) for k in (
-        "platform", "account_url", "post_url", "post_id", "published", "first_seen", "deadline",
-        "severity", "score", "matches", "terms", "excerpt", "first_scan", "change", "person")}
-    context["finding_id"] = finding["id"]
-    context["elections"] = [{"id": e, "name": election_names.get(e, e)} for e in finding.get("elections", [])]
-    evidence = finding.get("evidence") or {}
+    context["finding_id"] = f.id
+    context["elections"] = [{"id": e, "name": election_names.get(e, e)} for e in f.elections]
+    evidence = f.evidence or {}
     context["evidence"] = {"screenshot": evidence.get("screenshot"), "sha256": evidence.get("screenshot_sha256")}
     attachments = [evidence["screenshot"]] if evidence.get("screenshot") else []
-    return Alert(id=f"finding:{finding['id']}", kind="finding", severity=finding["severity"],
-                 unit=finding["person"]["unit"], context=context, attachments=attachments,
-                 created=finding["first_seen"])
+    return Alert(id=f"finding:{f.id}", kind="finding", severity=f.severity, unit=f.unit,
+                 context=context, attachments=attachments, created=f.first_seen)
 
 
 def health_alert(event: HealthEvent, person: Person, account: Account,

@@ -70,3 +70,40 @@ def test_alert_and_health_alert_take_the_callers_clock():
     person = Person("Ani (fiktif)", "198503122010012003", "Staf", "Dinas", (account,))
     event = HealthEvent("failing", account.key, "not_found", "404", fake, 3)
     assert health_alert(event, person, account, lambda: fake).created == "2030-01-02T03:04:05+00:00"
+
+
+def _stored_finding() -> dict:
+    from datetime import datetime, timezone
+
+    from alerts.detect import Detector
+    from alerts.lexicon import load_lexicon
+    from scraper.models import Account, Person, Post
+    from scraper.pipeline import build_finding
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    detector = Detector(load_lexicon(sorted((repo / "watchlists" / "lexicon").glob("*.toml"))))
+    now = datetime(2024, 11, 20, 2, 0, tzinfo=timezone.utc)
+    account = Account("telegram", "https://t.me/budi")
+    person = Person("Budi (fiktif)", "198503122010011003", "Staf", "Dinas Pendidikan", (account,))
+    post = Post(platform="telegram", account_url=account.url, post_id="7", url="https://t.me/budi/7",
+                text="Ayo coblos nomor 2, dukung paslon 2 di pilkada!",
+                published=now)
+    detection = detector.detect(post.text, now)
+    return build_finding(person, account, post, detection, now=now, change="new", first_scan=False)
+
+
+def test_a_stored_finding_round_trips_through_the_type_with_keys_it_does_not_know():
+    from scraper.finding import Finding, finding_summary
+
+    doc = _stored_finding()
+    assert list(Finding.from_json(doc).to_json()) == list(doc) and Finding.from_json(doc).to_json() == doc
+    later = {**doc, "source": "laporan", "tips": [{"by": "Ani", "at": "2024-11-20T03:00:00+00:00"}],
+             "case": {"status": "recommended", "letter_number": "12/PP"}, "key_of_a_newer_version": [1, 2]}
+    finding = Finding.from_json(later)
+    assert finding.to_json() == later
+    assert finding.source == "laporan" and finding.case["letter_number"] == "12/PP" and finding.unit == "Dinas Pendidikan"
+    assert finding_summary(finding) == finding_summary(later)
+    assert finding_summary(later)["source"] == "laporan" and finding_summary(doc)["source"] == "pantau"
+    old = {k: v for k, v in doc.items() if k not in ("media", "change", "first_scan", "review", "evidence")}
+    assert Finding.from_json(old).media == [] and not Finding.from_json(old).has_evidence
