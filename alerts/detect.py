@@ -24,7 +24,7 @@ from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from alerts.decide import EVAL_NEAR, STANCE_CUES, Decision, decide
 from alerts.lexicon import Lexicon, Term
 from alerts.normalize import GESTURES, NormalizedText, find_emoji_signals, normalize
-from alerts.scoring import BONUS, Hit, Scorer, drop_contained, hit_from_term
+from alerts.scoring import BONUS, BY_SPAN, Hit, Scorer, drop_contained, hit_from_term
 from alerts.stance import Stance, StanceModel, default_model
 from alerts.targets import TargetFinder, in_spans, is_strong_reference, political_context, url_spans
 
@@ -173,7 +173,7 @@ class Detector:
         score, hits, elections = self._scorer.score(hits, len(norm.tokens), mostly_caps(text), when)
         decision = self._decide(text, norm, hits, cues, score)
         matches = [self._to_match(h) for h in hits + cues] + foreign
-        matches.sort(key=lambda m: (m.start, m.end))
+        matches.sort(key=BY_SPAN)
         return Detection(decision.score, decision.severity, tuple(matches), tuple(elections),
                          decision.stance, score)
 
@@ -388,4 +388,4 @@ def _one_per_span(hits: list[Hit]) -> list[Hit]:
                 continue
             seen[key] = hit
         kept.append(hit)
-    return sorted(kept, key=lambda h: (h.start, h.end))
+    return sorted(kept, key=BY_SPAN)

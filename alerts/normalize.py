@@ -64,6 +64,8 @@ GESTURES: Mapping[str, tuple[int, str]] = {
 _EMOJI_RE = re.compile(
     "([0-9])\ufe0f?\u20e3|([" + "".join(GESTURES) + "])[\ufe0f\U0001f3fb-\U0001f3ff]*"
 )
+_KEYCAP = "\u20e3"
+_EMOJI_MARKS = (_KEYCAP, *GESTURES)
 _TOKEN_RE = re.compile(r"(?:[^\W_]|[@$])+(?:['’`´](?:[^\W_])+)*")
 # The same matches as _TOKEN_RE on a text whose "_" are replaced by spaces (same length): once
 # no "_" is left, [\w@$] is ([^\W_]|[@$]) and one character class scans twice as fast.
@@ -192,10 +194,36 @@ def fold_chars(text: str) -> tuple[str, list[int]]:
     return "".join(out), index
 
 
+def _emoji_matches(text: str) -> list[re.Match]:
+    """``list(_EMOJI_RE.finditer(text))``, trying the pattern only where a match can start.
+
+    Every match holds a keycap mark (U+20E3, one or two characters after its digit) or a
+    gesture emoji (where it starts); trying those places in order, each from the end of the
+    previous match, finds the same matches as scanning every character."""
+    starts: set[int] = set()
+    for mark in _EMOJI_MARKS:
+        pos = text.find(mark)
+        while pos != -1:
+            if mark == _KEYCAP:
+                starts.update(p for p in (pos - 2, pos - 1) if p >= 0)
+            else:
+                starts.add(pos)
+            pos = text.find(mark, pos + 1)
+    matches, last = [], 0
+    for start in sorted(starts):
+        if start < last:
+            continue
+        m = _EMOJI_RE.match(text, start)
+        if m is not None:
+            matches.append(m)
+            last = m.end()
+    return matches
+
+
 def find_emoji_signals(text: str) -> list[tuple[int, int, int, str]]:
     """Gesture emoji and keycap digits in the raw text: (number, start, end, term)."""
     found = []
-    for m in _EMOJI_RE.finditer(text):
+    for m in _emoji_matches(text):
         if m.group(1) is not None:
             digit = int(m.group(1))
             found.append((digit, m.start(), m.end(), f"{digit}\ufe0f\u20e3 (keycap {digit})"))

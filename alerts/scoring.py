@@ -14,6 +14,7 @@ The model (documented in docs/lexicon.md):
 from __future__ import annotations
 
 import datetime
+import operator
 from dataclasses import dataclass, field
 
 from alerts.lexicon import Lexicon, Term
@@ -82,6 +83,9 @@ class Hit:
         return 0
 
 
+BY_SPAN = operator.attrgetter("start", "end")  # sort key: (start, end), without a Python call per item
+
+
 def hit_from_term(term: Term, t0: int, t1: int, start: int, end: int, upper: bool = False) -> Hit:
     kind = term.kind
     if kind == "gesture" and term.strong:
@@ -113,7 +117,7 @@ def drop_contained(hits: list[Hit]) -> list[Hit]:
             odd = True
         for i in range(t0, t1 + 1):
             at.setdefault(i, []).append(hit)
-    return sorted(kept, key=lambda h: (h.start, h.end))
+    return sorted(kept, key=BY_SPAN)
 
 
 def _covered(hit: Hit, near: list[Hit] | tuple[Hit, ...]) -> bool:

@@ -16,7 +16,7 @@ import unicodedata
 
 import pytest
 
-from alerts.normalize import _TOKEN_FAST, _TOKEN_RE, CONFUSABLES, _is_invisible, fold_chars, normalize
+from alerts.normalize import _EMOJI_RE, _TOKEN_FAST, _TOKEN_RE, CONFUSABLES, _emoji_matches, _is_invisible, fold_chars, normalize
 from alerts.stance import _LETTERS, _PLACEHOLDERS, _WORD, default_model, features, title_counts, words_of
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -126,3 +126,11 @@ def test_fast_match_constructor_builds_the_same_frozen_match() -> None:
     assert fast.to_json() == slow.to_json() and dataclasses.asdict(fast) == dataclasses.asdict(slow)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.term = "x"  # type: ignore[misc]
+
+
+def test_emoji_matches_equal_a_full_scan() -> None:
+    texts = ["1\ufe0f\u20e3 2\u20e3 \u20e3 x\u20e3 \ufe0f\u20e3 12\ufe0f\u20e3", "✌️✌🏻✌ 👌🏿☝👆🤟🤘 2️⃣✌️",
+             "\u20e3\u20e3 9\ufe0f\ufe0f\u20e3 ✌\ufe0f\u20e3 3✌\u20e3", ""]
+    texts += [row["text"] for row in equivalence.trap_rows()] + [row["text"] for row in equivalence.dev_rows()]
+    for text in texts + [" ".join(texts[i:i + 9]) for i in range(0, len(texts), 9)]:
+        assert [m.span() for m in _emoji_matches(text)] == [m.span() for m in _EMOJI_RE.finditer(text)], text
