@@ -349,3 +349,36 @@ def test_duplicated_tasks_give_the_same_posts_and_alert_once(world, redis, tmp_p
     assert expected and _findings(config) == expected
     sent = _sent_findings(world["gateway"], "/dup")
     assert len(sent) == len(set(sent)) == len([f for f in _alert_ids(config)])
+
+
+@pytest.mark.browser
+def test_browser_accounts_are_fetched_by_the_workers_chromium(redis, tmp_path, chromium, demo_site):
+    """`web` accounts (rendered by script) go to a worker serving only `web`: its own Chromium."""
+    from alerts_servers import Gateway as _Gateway
+
+    for name in ("satu", "dua", "tiga"):
+        demo_site.add_account(name, name.title())
+        demo_site.add_post(name, 1, f"Rapat koordinasi imunisasi ({name})", utc(30))
+    people = [(f"ASN {n} (fiktif)", [("web", name)]) for n, name in enumerate(("satu", "dua", "tiga"))]
+    gateway = _Gateway().start()
+    try:
+        config = _setup(tmp_path / "coord", demo_site, people, gateway, "web", broker=_broker_ref(redis))
+        wdir = tmp_path / "worker"
+        wconfig = _setup(wdir, demo_site, [], gateway, "unused", broker=_broker_ref(redis),
+                         extra=f'platforms = ["web"]\n')
+        if chromium:
+            wconfig.write_text(wconfig.read_text() + f'\n[browser]\nexecutable = "{chromium}"\n')
+        err = open(wdir / "worker.log", "ab")
+        worker = subprocess.Popen(cli_argv(wconfig, "worker"), cwd=str(wdir), env=_env(),
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        err.close()
+        try:
+            assert wait_until(lambda: redis.client().hlen("pantau:workers") >= 1, 30)
+            summary = _once(config)
+        finally:
+            stop_process(worker)
+    finally:
+        gateway.stop()
+    assert summary["fetched"] == 3 and summary["failed"] == 0 and summary["new"] == 3, summary
+    log = (wdir / "worker.log").read_text()
+    assert "serving web" in log and "Chromium launched" in log

@@ -32,7 +32,6 @@ from alerts.timeutil import parse_duration
 
 from ..errors import FetchError, HealthProblem
 from ..platforms import ADAPTERS, get_adapter
-from ..platforms.base import FetchMode
 from . import codec
 from .broker import (ACTOR, MAX_BACKOFF_MS, MAX_RETRIES, MIN_BACKOFF_MS, REGISTRY_EVERY, make_broker,
                      queue_name, redis_client, register_worker, shown, unregister_worker)
@@ -91,9 +90,10 @@ class FetchContext:
         min_delay = parse_duration(self.config.http.min_delay)
         gate = RedisHostGate(self.redis, per_host_concurrency=self.config.http.per_host_concurrency,
                              min_delay=min_delay, jitter=min(0.5, min_delay), lease=self.timeout + 30)
-        needs_browser = any(ADAPTERS[p].mode is FetchMode.BROWSER for p in self.platforms)
+        # the fetch mode can depend on the account (web), so every worker has a browser;
+        # Chromium is launched only when a task needs it
         self.http, self.browser = build_fetchers(self.config, gate=gate, sessions_dir=layout["sessions"],
-                                                 browser=needs_browser)
+                                                 browser=True)
 
     def close(self, timeout: float = 15.0) -> None:
         async def _close() -> None:
