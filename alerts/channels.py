@@ -30,7 +30,7 @@ from alerts.problems import Problem
 from alerts.routing import WHATSAPP_SCHEMES, is_quiet_channel, scheme_of, style_of
 from alerts.secrets import MASK, mask, mask_url
 from alerts.settings import ChannelSettings
-from alerts.timeutil import fmt_wita, parse_duration
+from alerts.timeutil import fmt_wita
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class Channel:
     def _tuned(self, notifier: Notifier) -> Notifier:
         """Apply ``min_interval`` to the apprise plugin (its throttle between sends)."""
         if self.settings.min_interval:
-            seconds = parse_duration(self.settings.min_interval)
+            seconds = self.settings.min_interval.seconds
             for plugin in notifier:
                 plugin.request_rate_per_sec = seconds
         return notifier

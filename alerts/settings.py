@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from alerts.severity import Severity
-from alerts.timeutil import parse_duration
+from alerts.timeutil import DurationText
 
 Kind = Literal["finding", "health", "notice", "digest", "test"]
 Style = Literal["auto", "long", "short"]
@@ -56,11 +56,11 @@ def parse_quiet_hours(text: str) -> tuple[tuple[int, int], tuple[int, int]] | No
     return start, end
 
 
-def _check_duration(value: str) -> str:
-    seconds = parse_duration(value)
-    if seconds <= 0:
+def _check_duration(value: str) -> DurationText:
+    duration = DurationText(value)
+    if duration.seconds <= 0:
         raise ValueError(f"duration must be positive: {value!r}")
-    return value
+    return duration
 
 
 class ChannelSettings(BaseModel):
@@ -91,9 +91,7 @@ class ChannelSettings(BaseModel):
     @field_validator("min_interval")
     @classmethod
     def _interval(cls, value: str) -> str:
-        if value.strip():
-            parse_duration(value)
-        return value.strip()
+        return DurationText(value.strip()) if value.strip() else ""
 
     @field_validator("name")
     @classmethod
@@ -114,7 +112,7 @@ class ChannelSettings(BaseModel):
 
 
 class AlertsSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_default=True)  # durations become DurationText
 
     #: apprise URLs; every alert at or above min_severity goes to each
     urls: list[str] = Field(default_factory=list)
@@ -164,7 +162,7 @@ class AlertsSettings(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "AlertsSettings":
-        if parse_duration(self.retry_max) < parse_duration(self.retry_initial):
+        if self.retry_max.seconds < self.retry_initial.seconds:
             raise ValueError("retry_max must not be shorter than retry_initial")
         given = [c.name for c in self.channels if c.name]
         dupes = sorted({n for n in given if given.count(n) > 1})
@@ -206,7 +204,7 @@ class AlertsSettings(BaseModel):
 
     def seconds(self, key: str) -> float:
         """A duration setting in seconds, e.g. ``settings.seconds("dead_after")``."""
-        return parse_duration(getattr(self, key))
+        return getattr(self, key).seconds
 
 
 def scheme_name(url: str) -> str:

@@ -58,6 +58,25 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+class DurationText(str):
+    """A duration as written in the config (``"90s"``, ``"1h"``), parsed once when the config loads.
+
+    It is the string (equal to it, shown and written as it), plus ``.seconds``
+    (float) and ``.delta`` (timedelta), so no call site parses it again.
+    """
+
+    seconds: float
+
+    def __new__(cls, text: str) -> "DurationText":
+        obj = super().__new__(cls, text)
+        obj.seconds = parse_duration(text)
+        return obj
+
+    @property
+    def delta(self) -> timedelta:
+        return timedelta(seconds=self.seconds)
+
+
 def parse_duration(text: str) -> float:
     """Seconds in a duration like ``30m``, ``1h``, ``7d``, ``90s``."""
     m = _DURATION.match(str(text))

@@ -16,7 +16,6 @@ from alerts.lexicon import check_lexicon, load_lexicon
 from alerts.outbox import Outbox
 from alerts.problems import Problem
 from alerts.render import Renderer
-from alerts.timeutil import parse_duration
 
 from . import __version__
 from .config import Config, check_config, load_config, parse_size
@@ -123,14 +122,14 @@ def build_fetchers(config: Config, *, gate, sessions_dir, browser: bool):
     from .fetch.browser import Browser
     from .fetch.http import HttpFetcher
 
-    http = HttpFetcher(user_agent=config.http.user_agent, timeout=parse_duration(config.http.timeout),
+    http = HttpFetcher(user_agent=config.http.user_agent, timeout=config.http.timeout.seconds,
                        retries=config.http.retries, gate=gate, max_body=parse_size(config.http.max_body),
                        max_bodies={k: parse_size(v) for k, v in config.http.max_bodies.items()})
     chromium = None
     if browser:
         chromium = Browser(executable=config.browser.executable, headless=config.browser.headless,
                            args=config.browser.args, max_pages=config.browser.max_pages,
-                           page_timeout=parse_duration(config.browser.page_timeout),
+                           page_timeout=config.browser.page_timeout.seconds,
                            sessions_dir=sessions_dir, gate=gate)
     return http, chromium
 
@@ -144,7 +143,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
 
     layout = prepare_storage(config.storage_dir)
     people = load_people(config) if people is None else people
-    min_delay = parse_duration(config.http.min_delay)
+    min_delay = config.http.min_delay.seconds
     gate = HostGate(per_host_concurrency=config.http.per_host_concurrency,
                     min_delay=min_delay, jitter=min(0.5, min_delay))
     # with a broker the workers fetch; the browser is then only for evidence screenshots
@@ -162,7 +161,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         from .evidence import EvidenceRecorder
 
         evidence = EvidenceRecorder(layout["evidence"], browser=chromium if config.evidence.screenshot else None,
-                                    timeout=parse_duration(config.evidence.timeout), version=__version__)
+                                    timeout=config.evidence.timeout.seconds, version=__version__)
     services = Services(
         posts=PostStore(layout["root"]),
         findings=FindingStore(layout["findings"]),
@@ -172,7 +171,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         http=http,
         browser=chromium,
         evidence=evidence,
-        run_timeout=parse_duration(config.schedule.run_timeout),
+        run_timeout=config.schedule.run_timeout.seconds,
         first_scan_since=at_start_of_day(config.scan.first_scan_since) if config.scan.first_scan_since else None,
         first_scan_pages=config.scan.first_scan_pages,
         remote=remote,
@@ -382,7 +381,7 @@ async def _pdf_bytes(config: Config, html: str, fid: str) -> bytes:
     from .report import render_pdf
 
     browser = Browser(executable=config.browser.executable, headless=True, args=config.browser.args,
-                      page_timeout=parse_duration(config.browser.page_timeout))
+                      page_timeout=config.browser.page_timeout.seconds)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"laporan-{fid}.pdf"

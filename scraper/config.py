@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from alerts.problems import Problem, key_path
 from alerts.secrets import register_secret
 from alerts.settings import AlertsSettings, parse_hhmm
-from alerts.timeutil import parse_duration
+from alerts.timeutil import DurationText, parse_duration
 
 from .errors import ConfigError
 
@@ -33,15 +33,16 @@ _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # defaults are validated too, so every duration is a DurationText (with .seconds)
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
 
-def _duration(value: str) -> str:
-    parse_duration(value)  # raises ValueError with a helpful message
-    return value
+def _duration(value: str) -> DurationText:
+    return DurationText(value)  # raises ValueError with a helpful message
 
 
-#: a duration string such as "90s", "15m", "2h", "7d" (checked when loaded)
+#: a duration string such as "90s", "15m", "2h", "7d", parsed when loaded:
+#: use ``.seconds`` / ``.delta`` (:class:`alerts.timeutil.DurationText`)
 Duration = Annotated[str, AfterValidator(_duration)]
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?", re.IGNORECASE)
@@ -100,8 +101,9 @@ MIN_INTERVAL = 60.0
 ENV_MIN_INTERVAL = "PANTAU_MIN_INTERVAL"
 
 
-def _fetch_interval(value: str) -> str:
-    seconds = parse_duration(value)
+def _fetch_interval(value: str) -> DurationText:
+    value = DurationText(value)
+    seconds = value.seconds
     floor = MIN_INTERVAL
     if os.environ.get(ENV_MIN_INTERVAL):
         floor = max(1.0, parse_duration(os.environ[ENV_MIN_INTERVAL]))
@@ -346,7 +348,7 @@ class Config(_Section):
         return self.cluster.in_flight if self.cluster.broker else self.schedule.concurrency
 
     def interval_for(self, platform: str) -> float:
-        return parse_duration(self.schedule.intervals.get(platform, self.schedule.interval))
+        return self.schedule.intervals.get(platform, self.schedule.interval).seconds
 
 
 def expand_globs(base: Path, patterns: list[str]) -> list[Path]:

@@ -29,7 +29,7 @@ from typing import Any, Callable
 from alerts.problems import ProblemsError
 from alerts.settings import parse_hhmm
 from alerts.storage import DISK, is_disk_full
-from alerts.timeutil import iso, parse_duration, utc_now
+from alerts.timeutil import iso, utc_now
 
 from . import __version__
 from .app import alert_renderer, build_detector, load_checked, open_runtime
@@ -290,7 +290,7 @@ class Daemon:
             log.warning("[storage], [browser] and [cluster] changes take effect after a restart")
         services = self.runtime.services
         services.detector = detector
-        services.run_timeout = parse_duration(config.schedule.run_timeout)
+        services.run_timeout = config.schedule.run_timeout.seconds
         if config.alerts != old.alerts:
             # same queue, new channels and renderer; results a full disk refused stay remembered
             services.outbox.reconfigure(config.alerts, renderer=alert_renderer(config))
@@ -315,13 +315,13 @@ class Daemon:
         self.people = {a.key: (p, a) for p in people for a in p.accounts}
         self.runtime.people = people
         self.passes.set_keys(set(self.people))
-        jitter = parse_duration(self.config.schedule.jitter)
-        case_seconds = parse_duration(self.config.schedule.case_interval)
+        jitter = self.config.schedule.jitter.seconds
+        case_seconds = self.config.schedule.case_interval.seconds
         jobs = {}
         for key, (person, account) in self.people.items():
             interval = self.config.interval_for(account.platform)
-            if account.options.get("interval"):
-                interval = parse_duration(str(account.options["interval"]))
+            if account.interval is not None:
+                interval = account.interval.seconds
             interval = case_interval(interval, case_seconds, person.nip, self.open_cases)
             jobs[key] = (interval, min(jitter, interval / 2), self._account_job(key),
                          f"{account.url} ({person.name})")
@@ -329,7 +329,7 @@ class Daemon:
 
     def _schedule_housekeeping(self) -> None:
         assert self.config is not None
-        self.scheduler.every("deliver", parse_duration(self.config.schedule.delivery_interval), self.deliver)
+        self.scheduler.every("deliver", self.config.schedule.delivery_interval.seconds, self.deliver)
         digest_time = getattr(self.config.alerts, "digest_time", "") or ""
         if digest_time:
             self.scheduler.daily_wita("digest", *parse_hhmm(digest_time), self.digest)

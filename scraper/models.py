@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping
 
+from alerts.timeutil import DurationText
+
 
 def account_key(platform: str, url: str) -> str:
     """Stable, filesystem-safe key of an account (used for shard file names)."""
@@ -30,6 +32,8 @@ class Account:
     options: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     person_nip: str = ""
     person_name: str = ""
+    #: the refresh interval written for this account in its watchlist (None: the platform's)
+    interval: DurationText | None = field(default=None, hash=False, compare=False)
 
     @property
     def key(self) -> str:

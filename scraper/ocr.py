@@ -377,9 +377,7 @@ class OcrReader:
 
     @property
     def timeout(self) -> float:
-        from alerts.timeutil import parse_duration
-
-        return parse_duration(self.settings.timeout)
+        return self.settings.timeout.seconds
 
     async def read_url(self, url: str, account_url: str = "") -> OcrResult | None:
         """Fetch and read one image found on a page of ``account_url``; None (logged)

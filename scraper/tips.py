@@ -254,8 +254,6 @@ async def capture(config: Any, url: str, *, by: str, note: str = "", unlisted: s
 async def _tip_evidence(rt: Any, stores: Any, finding: dict, post, page, target, by: str,
                         record: dict) -> dict:
     """The evidence of a tip, captured as the daemon does, plus a ``reported`` custody entry naming the reporter."""
-    from alerts.timeutil import parse_duration
-
     from . import __version__
     from .pipeline import _capture
 
@@ -264,7 +262,7 @@ async def _tip_evidence(rt: Any, stores: Any, finding: dict, post, page, target,
         from .evidence import EvidenceRecorder
 
         services.evidence = EvidenceRecorder(stores.layout["evidence"], browser=services.browser,
-                                             timeout=parse_duration(rt.config.evidence.timeout), version=__version__)
+                                             timeout=rt.config.evidence.timeout.seconds, version=__version__)
     evidence = await _capture(services, finding, post, page, get_adapter(target.account.platform),
                               target.account, target.person)
     if "manifest_sha256" in evidence:

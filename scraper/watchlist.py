@@ -21,9 +21,7 @@ NIP used for two people is reported with both places. Entries are named
 Account URLs are normalised (scheme and host lower-case, trailing ``/`` of the
 path removed) so ``https://T.me/x/`` and ``https://t.me/x`` are one account and
 keep the same :attr:`~scraper.models.Account.key`. An account's optional
-``interval`` is carried in ``Account.options["interval"]`` (see
-:func:`account_interval`) because :class:`~scraper.models.Account` has no field
-for it.
+``interval`` is :attr:`~scraper.models.Account.interval` (parsed when loaded).
 """
 from __future__ import annotations
 
@@ -40,7 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from alerts.problems import Problem, key_path
-from alerts.timeutil import parse_duration
+from alerts.timeutil import DurationText
 
 from .errors import WatchlistError
 from .models import Account, Person
@@ -92,12 +90,6 @@ class PersonEntry(BaseModel):
     position: _Text
     unit: _Text
     accounts: Annotated[list[dict[str, Any]], Field(min_length=1)]
-
-
-def account_interval(account: Account) -> str | None:
-    """The refresh interval written for ``account`` in its watchlist, if any."""
-    value = account.options.get("interval")
-    return value if isinstance(value, str) else None
 
 
 def find_watchlists(folder: Path) -> list[Path]:
@@ -271,14 +263,14 @@ class _Checker:
                          f"platform tidak bisa ditebak dari alamat {urlsplit(url).hostname!r}; {how} "
                          f"(salah satu: {self.known_list()})")
         options = dict(ra.options)
+        interval = None
         if ra.interval is not None:
             try:
-                ok = parse_duration(ra.interval) > 0
+                interval = DurationText(ra.interval.strip())
             except ValueError:
-                ok = False
-            if ok:
-                options["interval"] = ra.interval.strip()
-            else:
+                pass
+            if interval is None or interval.seconds <= 0:
+                interval = None
                 self.add(rp.file, ra.entry("interval"),
                          f"interval {ra.interval!r} tidak valid; tulis angka dan satuan, mis. 30m, 2h atau 1d")
         if url and platform:
@@ -300,7 +292,8 @@ class _Checker:
             if first != here:
                 self.add(rp.file, ra.entry("url"), f"akun {url} sudah tercantum di {first}; hapus salah satu")
         if url and platform and len(self.problems) == start:
-            return Account(platform=platform, url=url, options=options, person_nip=nip, person_name=rp.name or "")
+            return Account(platform=platform, url=url, options=options, person_nip=nip, person_name=rp.name or "",
+                           interval=interval)
         return None
 
 

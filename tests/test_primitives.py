@@ -107,3 +107,21 @@ def test_a_stored_finding_round_trips_through_the_type_with_keys_it_does_not_kno
     assert finding_summary(later)["source"] == "laporan" and finding_summary(doc)["source"] == "pantau"
     old = {k: v for k, v in doc.items() if k not in ("media", "change", "first_scan", "review", "evidence")}
     assert Finding.from_json(old).media == [] and not Finding.from_json(old).has_evidence
+
+
+def test_durations_are_parsed_once_when_the_config_loads(tmp_path):
+    import pickle
+    from datetime import timedelta
+
+    from alerts.timeutil import DurationText
+    from scraper.config import load_config
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[http]\ntimeout = "20s"\n[alerts]\nretry_max = "2h"\n')
+    config = load_config(cfg)
+    assert config.http.timeout == "20s" and config.http.timeout.seconds == 20.0  # the text stays the contract
+    assert config.http.min_delay.seconds == 2.0  # defaults too
+    assert config.alerts.retry_max.delta == timedelta(hours=2) and config.alerts.seconds("retry_max") == 7200
+    assert config.interval_for("telegram") == config.schedule.interval.seconds
+    again = pickle.loads(pickle.dumps(config.http.timeout))
+    assert isinstance(again, DurationText) and again.seconds == 20.0

@@ -9,7 +9,6 @@ import pytest
 from scraper.errors import WatchlistError
 from scraper.models import Person
 from scraper.watchlist import (
-    account_interval,
     check_watchlists,
     find_watchlists,
     load_watchlists,
@@ -86,8 +85,9 @@ def test_valid_toml_builds_persons_and_accounts(tmp_path):
     ]
     assert all(a.person_nip == BUDI and a.person_name == "Budi Santoso" for a in p.accounts)
     assert dict(p.accounts[2].options) == {"selectors": {"post": "article"}}
-    assert account_interval(p.accounts[1]) == "30m"
-    assert account_interval(p.accounts[0]) is None
+    assert p.accounts[1].interval == "30m" and p.accounts[1].interval.seconds == 1800
+    assert "interval" not in p.accounts[1].options
+    assert p.accounts[0].interval is None
     assert load_watchlists([f], known_platforms=known, infer_platform=infer,
                            check_account=no_check, today=TODAY) == persons
 

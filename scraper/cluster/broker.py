@@ -19,7 +19,6 @@ import time
 from typing import Any
 
 from alerts.secrets import mask_url
-from alerts.timeutil import parse_duration
 
 from . import NAMESPACE
 
@@ -66,7 +65,7 @@ def make_broker(config: Any, *, worker: bool = False) -> Any:
 
     cluster = config.cluster
     broker = RedisBroker(url=cluster.broker, namespace=NAMESPACE, maintenance_chance=MAINTENANCE_CHANCE,
-                         heartbeat_timeout=int(parse_duration(cluster.heartbeat_timeout) * 1000))
+                         heartbeat_timeout=int(cluster.heartbeat_timeout.seconds * 1000))
     broker.add_middleware(CurrentMessage())
     dramatiq.set_broker(broker)
     return broker

@@ -44,12 +44,10 @@ class RemoteFetcher:
     """Fetches through the workers (see the module doc); ``async with`` or start/close."""
 
     def __init__(self, config: Any, *, coordinator_id: str | None = None):
-        from alerts.timeutil import parse_duration
-
         self.config = config
         self.id = coordinator_id or uuid.uuid4().hex
         self.reply_to = results_key(self.id)
-        self.redeliver_after = parse_duration(config.cluster.redeliver_after)
+        self.redeliver_after = config.cluster.redeliver_after.seconds
         self._broker: Any = None
         self._client: Any = None
         self._pending: dict[str, asyncio.Future] = {}

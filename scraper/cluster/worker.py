@@ -28,7 +28,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from alerts.timeutil import parse_duration
 
 from ..errors import FetchError, HealthProblem
 from ..platforms import ADAPTERS, get_adapter
@@ -74,7 +73,7 @@ class FetchContext:
         self.http: Any = None
         self.browser: Any = None
         self.redis: Any = None
-        self.timeout = parse_duration(config.cluster.task_timeout)
+        self.timeout = config.cluster.task_timeout.seconds
 
     def start(self) -> None:
         self.thread.start()
@@ -87,7 +86,7 @@ class FetchContext:
 
         layout = prepare_storage(self.config.storage_dir)
         self.redis = redis_client(self.config.cluster.broker, asyncio=True)
-        min_delay = parse_duration(self.config.http.min_delay)
+        min_delay = self.config.http.min_delay.seconds
         gate = RedisHostGate(self.redis, per_host_concurrency=self.config.http.per_host_concurrency,
                              min_delay=min_delay, jitter=min(0.5, min_delay), lease=self.timeout + 30)
         # the fetch mode can depend on the account (web), so every worker has a browser;

@@ -31,7 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from alerts.render import safe_url
-from alerts.timeutil import fmt_wita, parse_duration, utc_now
+from alerts.timeutil import fmt_wita, utc_now
 
 from ..app import Stores, election_names, open_stores
 from ..config import Config
@@ -240,7 +240,7 @@ def create_app(config: Config, *, users: UserStore | None = None, limiter: Login
     stores = open_stores(config)
     users = users or UserStore(users_path(config))
     sessions = Sessions(secret=load_secret_key(secret_path(config)), users=users,
-                        lifetime=parse_duration(config.web.session_lifetime),
+                        lifetime=config.web.session_lifetime.seconds,
                         secure=config.web.base_url.startswith("https://"))
     console = Console(config=config, stores=stores, users=users, sessions=sessions,
                       limiter=limiter or LoginLimiter(), templates=_templates(), clock=clock,
