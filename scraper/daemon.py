@@ -36,7 +36,7 @@ from .app import alert_renderer, build_detector, load_checked, open_runtime
 from .cases import case_interval, enqueue_reminders, open_case_nips
 from .config import Config
 from .models import Account, Person
-from .pipeline import AccountResult, process_account
+from .pipeline import AccountResult, RunTotals, deliver, process_account
 from .schedule import Scheduler
 from .status import PassTracker, in_force, record_daemon, rejected
 from .systemd import notify, watchdog_interval
@@ -111,7 +111,7 @@ class Daemon:
         self.delivering = asyncio.Lock()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver")
         self.abandoned_delivery = False
-        self.totals = {"runs": 0, "failed": 0, "new": 0, "edited": 0, "deleted": 0, "findings": 0, "alerts_sent": 0}
+        self.totals = RunTotals()
         self.last_run: datetime | None = None
         self.passes = PassTracker()
         self._signature: dict[str, tuple[int, int]] = {}
@@ -375,10 +375,7 @@ class Daemon:
         finally:
             _ACCOUNT.reset(token)
         self.last_run = self.clock()
-        self.totals["runs"] += 1
-        self.totals["failed"] += 0 if result.ok else 1
-        for name in ("new", "edited", "deleted", "findings"):
-            self.totals[name] += getattr(result, name)
+        self.totals.add(result)
         finished = self.passes.add(key, result, self.last_run)
         if finished is not None:
             self._record_pass(finished)
@@ -417,23 +414,18 @@ class Daemon:
         if self.delivering.locked() or self.runtime is None:
             return 0
         async with self.delivering:
-            outbox = self.runtime.services.outbox
+            loop = asyncio.get_running_loop()
             try:
-                report = await asyncio.get_running_loop().run_in_executor(self.pool, outbox.deliver_due)
+                sent = await deliver(self.runtime.services, lambda fn: loop.run_in_executor(self.pool, fn))
             except asyncio.CancelledError:
                 raise
             except RuntimeError as exc:  # pool shut down while stopping
                 log.debug("delivery not started: %s", exc)
                 return 0
-            except OSError as exc:
-                if not is_disk_full(exc):
-                    log.exception("outbox delivery failed")
-                return 0  # a full disk is logged once a minute by alerts.storage
             except Exception:
                 log.exception("outbox delivery failed")
                 return 0
-            sent = report.sent
-            self.totals["alerts_sent"] += sent
+            self.totals.alerts_sent += sent
             self.passes.sent(sent)
             return sent
 
@@ -504,12 +496,16 @@ class Daemon:
 
     async def _record_status(self) -> None:
         self._record(state="running", pid=os.getpid(), next_cycle=self.scheduler.next_account_run(),
-                     last_run=self.last_run, totals=dict(self.totals), accounts=len(self.people),
+                     last_run=self.last_run, totals=self._totals_json(), accounts=len(self.people),
                      storage_problem=DISK.problem())
         self._notify_status()
 
-    def _notify_status(self) -> None:
+    def _totals_json(self) -> dict[str, int]:
         t = self.totals
+        return {"runs": t.runs, "failed": t.failed, **t.figures()}
+
+    def _notify_status(self) -> None:
+        t = self._totals_json()
         try:
             pending = self.runtime.services.outbox.counts().get("pending", 0)
         except Exception:

@@ -15,10 +15,10 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from alerts.detect import Detection, Detector, severity_at_least
-from alerts.outbox import Alert, Outbox
+from alerts.outbox import Alert, DeliveryReport, Outbox
 from alerts.storage import is_disk_full
 from alerts.timeutil import deadline, iso, parse_iso, utc_now
 
@@ -89,6 +89,35 @@ class AccountResult:
 
     def to_error(self) -> dict[str, str]:
         return {"account": self.account.url, "error": self.error or self.state}
+
+
+@dataclass
+class RunTotals:
+    """Figures added up over account runs: the one counter behind ``once``'s summary,
+    a daemon pass (``last_cycle``) and the daemon's running totals."""
+
+    runs: int = 0
+    failed: int = 0
+    new: int = 0
+    edited: int = 0
+    deleted: int = 0
+    findings: int = 0
+    older: int = 0
+    alerts_sent: int = 0
+
+    def add(self, result: AccountResult) -> None:
+        self.runs += 1
+        self.failed += 0 if result.ok else 1
+        self.new += result.new
+        self.edited += result.edited
+        self.deleted += result.deleted
+        self.findings += result.findings
+        self.older += result.older
+
+    def figures(self) -> dict[str, int]:
+        """``new``, ``edited``, ``deleted``, ``findings``, ``alerts_sent`` (state.json, summaries)."""
+        return {"new": self.new, "edited": self.edited, "deleted": self.deleted, "findings": self.findings,
+                "alerts_sent": self.alerts_sent}
 
 
 def posts_digest(posts: list[Post]) -> str:
@@ -430,18 +459,21 @@ class CycleResult:
     finished: datetime | None = None
 
     def summary(self) -> dict[str, Any]:
-        failed = [r for r in self.results if not r.ok]
+        """``pantau once``'s summary (a JSON contract)."""
+        totals = RunTotals(alerts_sent=self.alerts_sent)
+        for r in self.results:
+            totals.add(r)
         return {
-            "accounts": len(self.results),
-            "fetched": len(self.results) - len(failed),
-            "failed": len(failed),
-            "new": sum(r.new for r in self.results),
-            "edited": sum(r.edited for r in self.results),
-            "deleted": sum(r.deleted for r in self.results),
-            "findings": sum(r.findings for r in self.results),
-            "older_not_alerted": sum(r.older for r in self.results),
-            "alerts_sent": self.alerts_sent,
-            "errors": [r.to_error() for r in failed],
+            "accounts": totals.runs,
+            "fetched": totals.runs - totals.failed,
+            "failed": totals.failed,
+            "new": totals.new,
+            "edited": totals.edited,
+            "deleted": totals.deleted,
+            "findings": totals.findings,
+            "older_not_alerted": totals.older,
+            "alerts_sent": totals.alerts_sent,
+            "errors": [r.to_error() for r in self.results if not r.ok],
         }
 
 
@@ -469,10 +501,17 @@ async def run_cycle(services: Services, people: list[Person], *, concurrency: in
     return cycle
 
 
-async def deliver(services: Services) -> int:
-    """Send what is due in the outbox (in a worker thread); returns how many were sent."""
+async def deliver(services: Services,
+                  run_blocking: Callable[[Callable[[], DeliveryReport]], Awaitable[DeliveryReport]] | None = None,
+                  ) -> int:
+    """Send what is due in the outbox off the event loop; how many were sent.
+
+    ``run_blocking`` runs the blocking send (default: a worker thread; the daemon
+    passes its delivery thread). A full disk is not an error here: it is logged
+    once a minute by :data:`alerts.storage.DISK` and what was sent is recorded later.
+    """
     try:
-        report = await asyncio.to_thread(services.outbox.deliver_due)
+        report = await (run_blocking or asyncio.to_thread)(services.outbox.deliver_due)
     except OSError as exc:
         if not is_disk_full(exc):
             raise

@@ -18,6 +18,7 @@ from alerts.storage import pid_alive
 from alerts.timeutil import fmt_wita, iso, utc_now
 
 from . import __version__
+from .pipeline import AccountResult, RunTotals
 from .store import read_state, storage_layout, write_state
 
 
@@ -55,7 +56,6 @@ def record_daemon(storage_dir: Path, **fields: Any) -> dict:
 
 #: error entries kept in state.json per cycle
 MAX_ERRORS = 50
-_FIGURES = ("new", "edited", "deleted", "findings")
 
 
 @dataclass
@@ -69,7 +69,7 @@ class PassTracker:
     keys: set[str] = field(default_factory=set)
     started: datetime | None = None
     waiting: set[str] = field(default_factory=set)
-    figures: dict[str, int] = field(default_factory=dict)
+    figures: RunTotals = field(default_factory=RunTotals)
     #: per account of this pass: did its latest run succeed, and its latest error
     outcome: dict[str, bool] = field(default_factory=dict)
     errors: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -83,10 +83,10 @@ class PassTracker:
 
     def _begin(self, now: datetime) -> None:
         self.started, self.waiting, self.results = now, set(self.keys), 0
-        self.figures = {"alerts_sent": 0, **{k: 0 for k in _FIGURES}}
+        self.figures = RunTotals()
         self.outcome, self.errors = {}, {}
 
-    def add(self, key: str, result: Any, now: datetime) -> dict[str, Any] | None:
+    def add(self, key: str, result: AccountResult, now: datetime) -> dict[str, Any] | None:
         """Count one account run; the finished pass (same shape as ``last_cycle``) or None.
 
         ``accounts``, ``fetched`` and ``failed`` count accounts (by their latest
@@ -96,10 +96,9 @@ class PassTracker:
         if self.started is None:
             self._begin(now)
         self.results += 1
-        ok = bool(getattr(result, "ok", True))
+        ok = result.ok
         self.outcome[key] = ok
-        for name in _FIGURES:
-            self.figures[name] += int(getattr(result, name, 0) or 0)
+        self.figures.add(result)
         if ok:
             self.errors.pop(key, None)
         elif key in self.errors or len(self.errors) < MAX_ERRORS:
@@ -110,13 +109,13 @@ class PassTracker:
         fetched = sum(self.outcome.values())
         done = {"started": iso(self.started), "finished": iso(now), "accounts": len(self.outcome),
                 "fetched": fetched, "failed": len(self.outcome) - fetched, "runs": self.results,
-                **self.figures, "errors": list(self.errors.values())}
+                **self.figures.figures(), "errors": list(self.errors.values())}
         self._begin(now)
         return done
 
     def sent(self, count: int) -> None:
         if self.started is not None:
-            self.figures["alerts_sent"] += count
+            self.figures.alerts_sent += count
 
 
 #: rejected-reload problems kept in state.json

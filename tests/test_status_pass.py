@@ -8,10 +8,13 @@ from scraper.status import PassTracker
 
 
 @dataclass
-class Result:
+class Result:  # the fields of pipeline.AccountResult the tracker adds up
     ok: bool = True
     new: int = 0
+    edited: int = 0
+    deleted: int = 0
     findings: int = 0
+    older: int = 0
 
     def to_error(self) -> dict:
         return {"account": "x", "error": "network: down"}
