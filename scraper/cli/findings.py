@@ -17,15 +17,15 @@ def findings_list(
                                               "(atau new, confirmed, dismissed, recommended, decided, closed)."),
 ) -> None:
     """Daftar temuan: ID pendek, status, tingkat, batas penanganan, tanda unggahan dihapus."""
+    from ..app import open_stores
     from ..review import ReviewError, parse_status
-    from ..store import FindingStore, storage_layout
 
     try:
         wanted = parse_status(status) if status is not None else None
     except ReviewError as exc:
         raise common.fail(f"Gagal: {exc}", 2)
     config = common.get_config()
-    store = FindingStore(storage_layout(config.storage_dir)["findings"])
+    store = open_stores(config).findings
     from ..cases import case_status
 
     items = [f for f in store.all() if wanted is None or f.get("status", "new") == wanted

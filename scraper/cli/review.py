@@ -26,9 +26,9 @@ evidence_app = typer.Typer(no_args_is_help=True, help="Bukti: periksa keutuhan b
 
 
 def _reviewer(config):
-    from ..review import Reviewer
+    from ..app import open_stores
 
-    return Reviewer(config.storage_dir)
+    return open_stores(config).reviewer()
 
 
 def _guard(fn):
@@ -99,9 +99,9 @@ def findings_export(
     by: str = typer.Option("", "--by", help="Nama petugas (untuk log audit; default: nama login)."),
 ) -> None:
     """Ekspor temuan ke CSV (pemisah ;) atau Excel .xlsx untuk rekap bulanan."""
+    from ..app import open_stores
     from ..export import FORMATS, parse_day, select, to_csv, to_xlsx
-    from ..review import _actor, audit_log
-    from ..store import FindingStore, storage_layout
+    from ..review import _actor
     fmt = (fmt or (out.suffix.lstrip(".") if out is not None and out.suffix else "csv")).lower()
     if fmt not in FORMATS:
         raise common.fail(f"Gagal: format {fmt!r} tidak dikenal; pilih csv atau xlsx", 2)
@@ -110,11 +110,12 @@ def findings_export(
     try:
         start, end = parse_day(date_from), parse_day(date_to)
         config = common.get_config()
-        rows = select(FindingStore(storage_layout(config.storage_dir)["findings"]).all(), start, end)
+        stores = open_stores(config)
+        rows = select(stores.findings.all(), start, end)
     except ValueError as exc:
         raise common.fail(f"Gagal: {exc}", 2)
     data = to_xlsx(rows) if fmt == "xlsx" else to_csv(rows).encode("utf-8")
-    audit_log(config.storage_dir).append("export", actor=_actor(by), details={
+    stores.audit.append("export", actor=_actor(by), details={
         "from": str(start), "to": str(end), "findings": len(rows), "out": str(out) if out else "-",
         "format": fmt})
     if out is None:
@@ -131,12 +132,12 @@ def evidence_verify(
     by: str = typer.Option("", "--by", help="Nama petugas (untuk log; default: nama login)."),
 ) -> None:
     """Periksa sidik SHA-256 setiap berkas bukti dan rantai log custody/audit (exit 0 = utuh)."""
+    from ..app import open_stores
     from ..evidence import verify_evidence
-    from ..review import _actor, audit_log, resolve_id
-    from ..store import FindingStore, storage_layout
-    config = common.get_config()
-    layout = storage_layout(config.storage_dir)
-    store = FindingStore(layout["findings"])
+    from ..review import _actor, resolve_id
+
+    stores = open_stores(common.get_config())
+    layout, store = stores.layout, stores.findings
     only = None
     if finding_id:
         from ..review import ReviewError
@@ -145,14 +146,12 @@ def evidence_verify(
             only = resolve_id(store, finding_id)["id"]
         except ReviewError as exc:
             raise common.fail(f"Gagal: {exc}")
-    audit = audit_log(config.storage_dir)
+    audit = stores.audit
     report = verify_evidence(layout["evidence"], store.all(), only=only, extra_logs=[audit])
     if report.ok:
         # Recorded only when intact: an entry must never chain onto altered bytes unnoticed.
-        from ..evidence import custody_log
-
         details = {"scope": only or "semua", "findings": len(report.checked), "artefacts": report.artefacts}
-        custody_log(layout["evidence"]).append("verified", finding_id=only, actor=_actor(by), details=details)
+        stores.custody.append("verified", finding_id=only, actor=_actor(by), details=details)
         audit.append("verified", finding_id=only, actor=_actor(by), details=details)
     if as_json:
         common.out_json({"ok": report.ok, "checked": report.checked, "artefacts": report.artefacts,
