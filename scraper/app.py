@@ -18,13 +18,14 @@ from alerts.problems import Problem
 from alerts.render import Renderer
 
 from . import __version__
-from .config import Config, check_config, load_config, parse_size
+from .config import Config, check_config, load_config
 from .finding import evidence_manifest, has_evidence
 from .first_scan import at_start_of_day
 from .models import Person
 from .pipeline import Services
 from .platforms import get_adapter
 from .platforms.base import FetchMode
+from .settings import parse_size
 from .store import FindingStore, PostStore, prepare_storage
 from .watchlist import check_watchlists, load_watchlists
 

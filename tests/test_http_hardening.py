@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scraper.config import config_from_dict, parse_size
+from scraper.config import config_from_dict
+from scraper.settings import parse_size
 from scraper.errors import RedirectRefused, TooLarge
 from scraper.fetch.http import HttpFetcher
 from scraper.fetch.redirects import refusal, registrable_domain
