@@ -32,6 +32,7 @@ from alerts.timeutil import iso, parse_iso
 
 from .custody import ChainLog
 from .evidence import custody_log
+from .finding import evidence_manifest
 from .store import AccountShard, FindingStore, PostStore, storage_layout
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,18 @@ def purge(config: Any, now: datetime, *, dry_run: bool = False) -> PurgeReport:
     report = PurgeReport(dry_run=dry_run)
     if not storage.is_dir():
         return report
-
     findings = FindingStore(layout["findings"])
-    custody = custody_log(layout["evidence"])
-    audit = ChainLog(layout["audit"])
-    cutoff = now - timedelta(days=settings.dismissed_days)
+    doomed = _dismissed_before(findings, now - timedelta(days=settings.dismissed_days), report)
+    _purge_findings(storage, layout, findings, doomed, settings.dismissed_days, now, report)
+    _purge_posts(storage, now - timedelta(days=settings.posts_days), report)
+    report.permissions_fixed = fix_permissions(storage, dry_run=dry_run)
+    if report.findings or report.posts or report.permissions_fixed:
+        log.info("purge%s: %s", " (dry run)" if dry_run else "", report)
+    return report
+
+
+def _dismissed_before(findings: FindingStore, cutoff: datetime, report: PurgeReport) -> list[dict[str, Any]]:
+    """Findings dismissed before ``cutoff`` (and count the confirmed ones, which are kept)."""
     doomed = []
     for f in findings.all():
         if f.get("status") == "confirmed":
@@ -90,7 +98,15 @@ def purge(config: Any, now: datetime, *, dry_run: bool = False) -> PurgeReport:
         when = _dismissed_at(f)
         if when is not None and when < cutoff:
             doomed.append(f)
+    return doomed
 
+
+def _purge_findings(storage: Path, layout: dict[str, Path], findings: FindingStore, doomed: list[dict[str, Any]],
+                    days: int, now: datetime, report: PurgeReport) -> None:
+    """Delete the evidence of ``doomed`` (custody and audit say so, with the hashes), tombstone
+    their posts (only a hash of the text stays: no re-alert) and remove the findings."""
+    custody = custody_log(layout["evidence"])
+    audit = ChainLog(layout["audit"])
     for f in doomed:
         fid = f["id"]
         folder = layout["evidence"] / fid
@@ -98,20 +114,19 @@ def purge(config: Any, now: datetime, *, dry_run: bool = False) -> PurgeReport:
         if folder.is_dir():
             report.evidence_dirs += 1
             report.evidence_bytes += _tree_size(folder)
-        if dry_run:
+        if report.dry_run:
             continue
         ev = f.get("evidence") if isinstance(f.get("evidence"), dict) else {}
         hashes = {n: a["sha256"] for n, a in (ev.get("artefacts") or {}).items()}
-        if ev.get("manifest_sha256"):
-            hashes["manifest.json"] = ev["manifest_sha256"]
-        details = {"reason": f"ditolak lebih dari {settings.dismissed_days} hari",
+        if evidence_manifest(f):
+            hashes["manifest.json"] = evidence_manifest(f)
+        details = {"reason": f"ditolak lebih dari {days} hari",
                    "dismissed_at": iso(_dismissed_at(f)), "dismissed_by": f.get("reviewed_by")}
         custody.append("purged", finding_id=fid, actor="pantau", details=details, artefacts=hashes, now=now)
         audit.append("purged", finding_id=fid, actor="pantau", details=details, now=now)
         if folder.is_dir():
             shutil.rmtree(folder)
-    if doomed and not dry_run:
-        # Keep only a hash of the dismissed posts' text (no content, no re-alert).
+    if doomed and not report.dry_run:
         by_account: dict[str, set[str]] = {}
         for f in doomed:
             by_account.setdefault(f.get("account_key", ""), set()).add(f["post_id"])
@@ -121,26 +136,23 @@ def purge(config: Any, now: datetime, *, dry_run: bool = False) -> PurgeReport:
                 AccountShard(path).tombstone(pids)
         findings.remove({f["id"] for f in doomed})
 
-    post_cutoff = now - timedelta(days=settings.posts_days)
+
+def _purge_posts(storage: Path, cutoff: datetime, report: PurgeReport) -> None:
+    """Drop stored posts that never raised a finding and were last seen before ``cutoff``."""
 
     def keep(doc: dict[str, Any]) -> bool:
         if doc.get("findings"):
             return True
         # last seen on the platform (a post still listed keeps being seen)
         seen = parse_iso(doc.get("last_seen") or doc.get("first_seen"))
-        return seen is None or seen >= post_cutoff
+        return seen is None or seen >= cutoff
 
     for path in PostStore(storage).shard_files():
         shard = AccountShard(path)
-        if dry_run:
+        if report.dry_run:
             report.posts += sum(1 for d in shard.posts().values() if not keep(d))
         else:
             report.posts += shard.purge(keep)
-
-    report.permissions_fixed = fix_permissions(storage, dry_run=dry_run)
-    if report.findings or report.posts or report.permissions_fixed:
-        log.info("purge%s: %s", " (dry run)" if dry_run else "", report)
-    return report
 
 
 def fix_permissions(root: Path, *, dry_run: bool = False) -> list[str]:
