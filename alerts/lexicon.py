@@ -20,7 +20,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ValidationError
 
@@ -251,6 +251,38 @@ def load_lexicon(paths: Sequence[pathlib.Path]) -> Lexicon:
     return _build(parsed)
 
 
+#: candidate fields of an election file and the term kind each gives
+_CANDIDATE_KINDS = (("names", "name"), ("pair_names", "pair"), ("aliases", "alias"), ("ambiguous", "ambiguous"),
+                    ("acronyms", "acronym"), ("slogans", "slogan"), ("weak_slogans", "weak_slogan"),
+                    ("nicknames", "nickname"))
+
+
+def _add_election(model: ElectionFile, key: Callable[[str], str], terms: list[Term], hashtags: dict[str, Term],
+                  handles: dict[str, Term], parties: list[Party]) -> Election:
+    """The terms, handles, hashtags and parties of one election file; its :class:`Election`."""
+    e = model.election
+    cands = []
+    for cand in model.candidate:
+        cands.append(Candidate(e.id, cand.number, cand.pair, tuple(cand.parties)))
+        for field, kind in _CANDIDATE_KINDS:
+            for text in getattr(cand, field):
+                terms.append(Term(text, key(text), kind, e.id, cand.number))
+        for text in cand.handles:
+            handles[text.lstrip("@").lower()] = Term("@" + text.lstrip("@"), text.lstrip("@").lower(), "handle",
+                                                     e.id, cand.number)
+        for text in cand.hashtags:
+            hashtags[fold_hashtag(text)] = Term("#" + text.lstrip("#"), fold_hashtag(text), "hashtag", e.id, cand.number)
+    for party in model.party:
+        parties.append(Party(party.id, e.id, party.number, party.names[0]))
+        for text in party.names:
+            terms.append(Term(text, key(text), "party", e.id, party.number, party.id))
+        for text in party.ambiguous:
+            terms.append(Term(text, key(text), "party_ambiguous", e.id, party.number, party.id))
+        for text in party.hashtags:
+            hashtags[fold_hashtag(text)] = Term("#" + text.lstrip("#"), fold_hashtag(text), "party", e.id, party.number, party.id)
+    return Election(e.id, e.name, e.level, e.region, e.campaign_start, e.campaign_end, e.voting_day, tuple(cands))
+
+
 def _build(parsed: list[tuple[str, Any]]) -> Lexicon:
     slang: dict[str, str] = {}
     for _, model in parsed:
@@ -267,33 +299,9 @@ def _build(parsed: list[tuple[str, Any]]) -> Lexicon:
     parties: list[Party] = []
     call_roots: set[str] = set()
     neutral: dict[str, NeutralRule] = {}
-    kinds = (("names", "name"), ("pair_names", "pair"), ("aliases", "alias"), ("ambiguous", "ambiguous"),
-             ("acronyms", "acronym"), ("slogans", "slogan"), ("weak_slogans", "weak_slogan"),
-             ("nicknames", "nickname"))
     for _, model in parsed:
         if isinstance(model, ElectionFile):
-            e = model.election
-            cands = []
-            for cand in model.candidate:
-                cands.append(Candidate(e.id, cand.number, cand.pair, tuple(cand.parties)))
-                for field, kind in kinds:
-                    for text in getattr(cand, field):
-                        terms.append(Term(text, key(text), kind, e.id, cand.number))
-                for text in cand.handles:
-                    handles[text.lstrip("@").lower()] = Term("@" + text.lstrip("@"), text.lstrip("@").lower(), "handle",
-                                                             e.id, cand.number)
-                for text in cand.hashtags:
-                    hashtags[fold_hashtag(text)] = Term("#" + text.lstrip("#"), fold_hashtag(text), "hashtag", e.id, cand.number)
-            for party in model.party:
-                parties.append(Party(party.id, e.id, party.number, party.names[0]))
-                for text in party.names:
-                    terms.append(Term(text, key(text), "party", e.id, party.number, party.id))
-                for text in party.ambiguous:
-                    terms.append(Term(text, key(text), "party_ambiguous", e.id, party.number, party.id))
-                for text in party.hashtags:
-                    hashtags[fold_hashtag(text)] = Term("#" + text.lstrip("#"), fold_hashtag(text), "party", e.id, party.number, party.id)
-            elections.append(Election(e.id, e.name, e.level, e.region, e.campaign_start, e.campaign_end,
-                                      e.voting_day, tuple(cands)))
+            elections.append(_add_election(model, key, terms, hashtags, handles, parties))
         elif isinstance(model, PhrasesFile):
             call_roots.update(key(c) for c in model.calls)
             for field, kind in (("calls", "call"), ("call_phrases", "call_phrase"), ("support", "support"),
