@@ -146,7 +146,7 @@ class ProgressBar:
 
         self._progress = Progress(TextColumn("Akun"), BarColumn(), MofNCompleteColumn(),
                                   TextColumn("gagal {task.fields[failed]}"), TimeElapsedColumn(),
-                                  console=self.console, transient=True)
+                                  console=self.console, transient=True, redirect_stdout=False)
         self._task = self._progress.add_task("once", total=total, failed=0)
         self._progress.start()
 
