@@ -163,15 +163,17 @@ def tree_memory(pid: int) -> tuple[float, float, int]:
 
 
 def tree_breakdown(pid: int) -> list[tuple[str, int]]:
-    """(process name, PSS MB) of each process in ``pid``'s tree, largest first."""
+    """(process name, with a Chromium child's --type, PSS MB) of each process in ``pid``'s tree, largest first."""
     rows = []
     for p in tree(pid):
         try:
             with open(f"/proc/{p}/comm") as fh:
                 name = fh.read().strip()
+            with open(f"/proc/{p}/cmdline", "rb") as fh:
+                kind = next((a[7:].decode() for a in fh.read().replace(b"\0", b" ").split() if a.startswith(b"--type=")), "")
         except OSError:
             continue
-        rows.append((name, _kb(f"/proc/{p}/smaps_rollup", "Pss:") // 1024))
+        rows.append((f"{name}({kind})" if kind else name, _kb(f"/proc/{p}/smaps_rollup", "Pss:") // 1024))
     return sorted(rows, key=lambda r: -r[1])
 
 
