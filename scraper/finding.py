@@ -10,13 +10,23 @@ of a finding (stored dict or :class:`Finding`).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Mapping
+
+from alerts.alert import Alert
+from alerts.timeutil import deadline, iso
+
+from .models import Account, Person, Post
+
+if TYPE_CHECKING:
+    from alerts.detect import Detection
 
 
 @dataclass
 class Finding:
-    """One finding as stored in ``findings.json`` (see :func:`scraper.pipeline.build_finding`)."""
+    """One finding as stored in ``findings.json`` (built by :func:`build_finding`)."""
 
     id: str
     account_key: str
@@ -144,3 +154,83 @@ def finding_summary(finding: "Finding | Mapping[str, Any]") -> dict[str, Any]:
         "source": f.source,
         **case_fields(f.to_json()),
     }
+
+
+# -- building a finding and its alert (the pipeline and tips) -------------------------------------
+
+#: characters of post text around the first counted match kept as the finding's excerpt
+EXCERPT_CHARS = 300
+
+
+def counted_matches(detection: Detection) -> list[Any]:
+    """The matches that count towards the score (not the "neutral" explanations)."""
+    return [m for m in detection.matches if m.category != "neutral"]
+
+
+def finding_id(account: Account, post_id: str, detection: Detection) -> str:
+    """Same account, post and reason -> same id (never alerted twice)."""
+    reason = ",".join(sorted({f"{m.category}:{m.term}" for m in counted_matches(detection)}))
+    return hashlib.sha256(f"{account.key}|{post_id}|{reason}".encode()).hexdigest()[:16]
+
+
+def excerpt(text: str, detection: Detection, limit: int = EXCERPT_CHARS) -> str:
+    """The part of ``text`` around the first counted match, at most ``limit`` chars."""
+    flat = text.replace("\r", "")
+    if len(flat) <= limit:
+        return flat
+    starts = [m.start for m in counted_matches(detection)]
+    start = max(0, min(starts) - limit // 3) if starts else 0
+    cut = flat[start:start + limit]
+    return ("…" if start else "") + cut + ("…" if start + limit < len(flat) else "")
+
+
+def person_json(person: Person) -> dict[str, str]:
+    return {"name": person.name, "nip": person.nip, "position": person.position, "unit": person.unit}
+
+
+def build_finding(person: Person, account: Account, post: Post, detection: Detection, *,
+                  now: datetime, change: str, first_scan: bool) -> dict[str, Any]:
+    """The stored document of a new finding (its schema: :class:`scraper.finding.Finding`)."""
+    fid = finding_id(account, post.post_id, detection)
+    counted = counted_matches(detection)
+    return Finding(
+        id=fid,
+        account_key=account.key,
+        account_url=account.url,
+        platform=account.platform,
+        person=person_json(person),
+        nip=person.nip,
+        post_id=post.post_id,
+        post_url=post.url,
+        published=iso(post.published),
+        first_seen=iso(now),
+        deadline=iso(deadline(now)),
+        severity=detection.severity,
+        score=round(detection.score, 3),
+        matches=[m.to_json() for m in detection.matches],
+        terms=sorted({m.term for m in counted}),
+        elections=list(detection.elections),
+        text=post.text,
+        excerpt=excerpt(post.text, detection),
+        media=list(post.media),
+        change=change,
+        first_scan=first_scan,
+    ).to_json()
+
+
+def finding_alert(finding: "Finding | Mapping[str, Any]", election_names: dict[str, str]) -> Alert:
+    """The alert of a finding: its template context carries the finding's fields."""
+    f = finding if isinstance(finding, Finding) else Finding.from_json(finding)
+    context: dict[str, Any] = {
+        "platform": f.platform, "account_url": f.account_url, "post_url": f.post_url, "post_id": f.post_id,
+        "published": f.published, "first_seen": f.first_seen, "deadline": f.deadline, "severity": f.severity,
+        "score": f.score, "matches": f.matches, "terms": f.terms, "excerpt": f.excerpt,
+        "first_scan": f.first_scan, "change": f.change, "person": f.person,
+    }
+    context["finding_id"] = f.id
+    context["elections"] = [{"id": e, "name": election_names.get(e, e)} for e in f.elections]
+    evidence = f.evidence or {}
+    context["evidence"] = {"screenshot": evidence.get("screenshot"), "sha256": evidence.get("screenshot_sha256")}
+    attachments = [evidence["screenshot"]] if evidence.get("screenshot") else []
+    return Alert(id=f"finding:{f.id}", kind="finding", severity=f.severity, unit=f.unit,
+                 context=context, attachments=attachments, created=f.first_seen)

@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from alerts.detect import Detection, Detector, severity_at_least
+from alerts.detect import Detector, severity_at_least
 from alerts.outbox import Alert, DeliveryReport, Outbox
 from alerts.storage import is_disk_full
-from alerts.timeutil import deadline, iso, parse_iso, utc_now
+from alerts.timeutil import iso, parse_iso, utc_now
 
 from . import first_scan
 from .cluster.codec import ParsedPage
 from .diff import diff_posts
 from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
 from .fetch.page import fetch_account_page
-from .finding import Finding
+from .finding import build_finding, finding_alert, person_json
 from .health import HealthBook, HealthEvent, empty_result_reason
 from .models import Account, Person, Post
 from .parsing import read_posts
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 
 #: findings are recorded from this severity on; routing decides who is told
 RECORD_FROM = "low"
-EXCERPT_CHARS = 300
 #: a page whose posts did not change skips the shard write, except once in this
 #: period, so that ``last_seen`` (which retention reads) stays current
 SEEN_REFRESH = timedelta(hours=6)
@@ -124,80 +123,6 @@ def posts_digest(posts: list[Post]) -> str:
     """Digest of what a page shows (ids, texts, media, links, times): equal means nothing changed."""
     rows = [[p.post_id, p.text, list(p.media), p.url, iso(p.published)] for p in posts]
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-def counted_matches(detection: Detection) -> list[Any]:
-    """The matches that count towards the score (not the "neutral" explanations)."""
-    return [m for m in detection.matches if m.category != "neutral"]
-
-
-def finding_id(account: Account, post_id: str, detection: Detection) -> str:
-    """Same account, post and reason -> same id (never alerted twice)."""
-    reason = ",".join(sorted({f"{m.category}:{m.term}" for m in counted_matches(detection)}))
-    return hashlib.sha256(f"{account.key}|{post_id}|{reason}".encode()).hexdigest()[:16]
-
-
-def excerpt(text: str, detection: Detection, limit: int = EXCERPT_CHARS) -> str:
-    """The part of ``text`` around the first counted match, at most ``limit`` chars."""
-    flat = text.replace("\r", "")
-    if len(flat) <= limit:
-        return flat
-    starts = [m.start for m in counted_matches(detection)]
-    start = max(0, min(starts) - limit // 3) if starts else 0
-    cut = flat[start:start + limit]
-    return ("…" if start else "") + cut + ("…" if start + limit < len(flat) else "")
-
-
-def person_json(person: Person) -> dict[str, str]:
-    return {"name": person.name, "nip": person.nip, "position": person.position, "unit": person.unit}
-
-
-def build_finding(person: Person, account: Account, post: Post, detection: Detection, *,
-                  now: datetime, change: str, first_scan: bool) -> dict[str, Any]:
-    """The stored document of a new finding (its schema: :class:`scraper.finding.Finding`)."""
-    fid = finding_id(account, post.post_id, detection)
-    counted = counted_matches(detection)
-    return Finding(
-        id=fid,
-        account_key=account.key,
-        account_url=account.url,
-        platform=account.platform,
-        person=person_json(person),
-        nip=person.nip,
-        post_id=post.post_id,
-        post_url=post.url,
-        published=iso(post.published),
-        first_seen=iso(now),
-        deadline=iso(deadline(now)),
-        severity=detection.severity,
-        score=round(detection.score, 3),
-        matches=[m.to_json() for m in detection.matches],
-        terms=sorted({m.term for m in counted}),
-        elections=list(detection.elections),
-        text=post.text,
-        excerpt=excerpt(post.text, detection),
-        media=list(post.media),
-        change=change,
-        first_scan=first_scan,
-    ).to_json()
-
-
-def finding_alert(finding: Finding | dict[str, Any], election_names: dict[str, str]) -> Alert:
-    """The alert of a finding: its template context carries the finding's fields."""
-    f = finding if isinstance(finding, Finding) else Finding.from_json(finding)
-    context: dict[str, Any] = {
-        "platform": f.platform, "account_url": f.account_url, "post_url": f.post_url, "post_id": f.post_id,
-        "published": f.published, "first_seen": f.first_seen, "deadline": f.deadline, "severity": f.severity,
-        "score": f.score, "matches": f.matches, "terms": f.terms, "excerpt": f.excerpt,
-        "first_scan": f.first_scan, "change": f.change, "person": f.person,
-    }
-    context["finding_id"] = f.id
-    context["elections"] = [{"id": e, "name": election_names.get(e, e)} for e in f.elections]
-    evidence = f.evidence or {}
-    context["evidence"] = {"screenshot": evidence.get("screenshot"), "sha256": evidence.get("screenshot_sha256")}
-    attachments = [evidence["screenshot"]] if evidence.get("screenshot") else []
-    return Alert(id=f"finding:{f.id}", kind="finding", severity=f.severity, unit=f.unit,
-                 context=context, attachments=attachments, created=f.first_seen)
 
 
 def health_alert(event: HealthEvent, person: Person, account: Account,

@@ -193,7 +193,7 @@ async def capture(config: Any, url: str, *, by: str, note: str = "", unlisted: s
     """
     from .app import load_people, open_runtime, open_stores
     from .errors import FetchError, HealthProblem
-    from .pipeline import build_finding, finding_alert
+    from .finding import build_finding, finding_alert
     from .review import audit_log
 
     url, note = check_url(url), check_note(note)

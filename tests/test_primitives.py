@@ -78,7 +78,7 @@ def _stored_finding() -> dict:
     from alerts.detect import Detector
     from alerts.lexicon import load_lexicon
     from scraper.models import Account, Person, Post
-    from scraper.pipeline import build_finding
+    from scraper.finding import build_finding
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[1]
