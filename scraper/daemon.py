@@ -29,11 +29,12 @@ from typing import Any, Callable
 from alerts.problems import ProblemsError
 from alerts.settings import parse_hhmm
 from alerts.storage import DISK, is_disk_full
-from alerts.timeutil import iso, utc_now
+from alerts.timeutil import utc_now
 
 from . import __version__
 from .app import alert_renderer, build_detector, load_checked, open_runtime
-from .cases import case_interval, enqueue_reminders, open_case_nips
+from .cases import case_interval
+from .daemon_jobs import HousekeepingJobs
 from .config import Config
 from .models import Account, Person
 from .pipeline import AccountResult, RunTotals, deliver, process_account
@@ -94,7 +95,7 @@ def sweep_temp_files(root: Path, now: float | None = None, max_age: float = TEMP
     return removed
 
 
-class Daemon:
+class Daemon(HousekeepingJobs):
     def __init__(self, config_path: Path, clock: Callable[[], datetime] = utc_now):
         self.config_path = config_path
         self.clock = clock  # every time the daemon records (tests pass a fake clock)
@@ -428,71 +429,6 @@ class Daemon:
             self.totals.alerts_sent += sent
             self.passes.sent(sent)
             return sent
-
-    async def digest(self) -> None:
-        from datetime import timedelta
-
-        from alerts.digest import build_digest
-
-        services = self.runtime.services
-        now = self.clock()
-        since = now - timedelta(days=1)
-        try:
-            findings = [f for f in services.findings.all() if f.get("first_seen", "") >= iso(since)]
-            health = []
-            for h in services.health.all():
-                if h.state != "ok" and h.key in self.people:
-                    person, account = self.people[h.key]
-                    health.append({"account_url": account.url, "platform": account.platform,
-                                   "person": {"name": person.name, "nip": person.nip, "position": person.position,
-                                              "unit": person.unit},
-                                   "state": h.state, "reason": h.reason, "since": iso(h.since),
-                                   "failures": h.failures})
-            from .cases import overdue
-
-            alert = build_digest(findings, health, services.outbox.counts(), since, now,
-                                 overdue=overdue(services.findings.all(), now))
-            services.outbox.enqueue(alert)
-        except Exception:
-            log.exception("daily digest failed")
-            return
-        await self.deliver()
-
-    def _refresh_cases(self) -> bool:
-        """Read who has an open case; True when that changed (intervals are then re-applied)."""
-        services = self.runtime.services
-        nips = open_case_nips(services.findings.all())
-        changed = nips != self.open_cases
-        self.open_cases = nips
-        services.open_cases = nips
-        return changed
-
-    async def cases(self, now: datetime | None = None) -> int:
-        """Reminders of findings near their deadline (once each, through the outbox) and the closer watch."""
-        try:
-            if self._refresh_cases() and self.runtime.people is not None:
-                log.info("open cases: %d people; their accounts are fetched every %s", len(self.open_cases),
-                         self.config.schedule.case_interval)
-                self._apply_people(self.runtime.people)
-            services = self.runtime.services
-            queued = enqueue_reminders(services.outbox, services.findings.all(), now or self.clock())
-        except Exception:
-            log.exception("deadline reminders failed")
-            return 0
-        if queued:
-            log.info("deadline reminders queued for %d finding(s)", len(queued))
-            await self.deliver()
-        return len(queued)
-
-    async def purge(self) -> None:
-        from .retention import purge
-
-        assert self.config is not None
-        try:
-            report = await asyncio.to_thread(purge, self.config, self.clock(), dry_run=False)
-            log.info("daily purge: %s", report)
-        except Exception:
-            log.exception("daily purge failed")
 
     async def _record_status(self) -> None:
         self._record(state="running", pid=os.getpid(), next_cycle=self.scheduler.next_account_run(),
