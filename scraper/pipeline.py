@@ -345,7 +345,7 @@ def body_digest(adapter: Adapter, body: str | bytes | None) -> str:
     """Digest of a page body without what changes on every load (an adapter's ``volatile`` regex,
     e.g. Telegram's view counters): equal means the page is the same as last time."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
-    volatile = getattr(adapter, "volatile", None)
+    volatile = adapter.volatile
     if volatile is not None:
         text = volatile.sub("", text)
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()

@@ -65,6 +65,9 @@ class Adapter(ABC):
     hosts: ClassVar[tuple[str, ...]] = ()
     #: uses a saved, logged-in browser session (``pantau login PLATFORM``)
     needs_session: ClassVar[bool] = False
+    #: what changes on every load of an unchanged page (e.g. view counters): removed before the
+    #: page's digest is compared with the last run's (``pipeline.body_digest``); None: nothing
+    volatile: ClassVar[re.Pattern[str] | None] = None
     #: where staff log in once with the watcher account (``pantau login``), for session platforms
     login_url: ClassVar[str] = ""
     #: cookie domains of that login (an imported session must hold cookies of one of them)
