@@ -188,7 +188,10 @@ class AlertQueue:
         with self._tlock, self._lock():
             self._refresh_ids()
             path = self._path(alert.id)
-            if alert.id in self._ids or path.exists():
+            if alert.id in self._ids:
+                return False
+            if path.exists():  # a kill between the record and its id line: complete the id log
+                self._remember(alert.id)
                 return False
             deliveries = {}
             for name in names:
@@ -197,11 +200,15 @@ class AlertQueue:
                 deliveries[name] = dv.new_delivery(now, wait)
             record = {"alert": alert.to_dict(), "enqueued": iso(now), "deliveries": deliveries}
             self._save(path, record, now)  # no channel (e.g. a low finding): archived at once
-            append_line(self.directory / "ids.log", alert.id)
-            self._ids.add(alert.id)
-            self._ids_size = (self.directory / "ids.log").stat().st_size
+            self._remember(alert.id)
         log.info("alert %s enqueued for %d channel(s)", mask(alert.id), len(names))
         return True
+
+    def _remember(self, alert_id: str) -> None:
+        """Append ``alert_id`` to ids.log (under the lock): never enqueued again, even once archived."""
+        append_line(self.directory / "ids.log", alert_id)
+        self._ids.add(alert_id)
+        self._ids_size = (self.directory / "ids.log").stat().st_size
 
     def known(self, alert_id: str) -> bool:
         with self._tlock, self._lock():

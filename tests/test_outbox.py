@@ -368,3 +368,20 @@ def test_read_only_views_need_no_channels(tmp_path, gateway):
     queue = AlertQueue(tmp_path, s)
     assert [r["alert_id"] for r in queue.pending()] == ["finding:f2"]
     assert queue.counts() == {"pending": 1, "dead": 0, "sent": 0}
+
+
+def test_kill_between_record_and_id_line_is_completed_and_never_sent_twice(tmp_path, gateway):
+    """A kill after the hot record is written but before its id reaches ids.log: the rerun's
+    enqueue of the same alert refuses it AND completes ids.log, so once the record is archived
+    the alert still counts as enqueued (the finding stored next has its alert on record)."""
+    s = settings([{"name": "gw", "url": f"json://127.0.0.1:{gateway.port}/a", "min_severity": "low"}])
+    box = Outbox(tmp_path, s, clock=Clock())
+    assert box.enqueue(finding(1))
+    ids_log = tmp_path / "ids.log"
+    ids_log.write_text("")  # the state a kill before the id line leaves behind
+    rerun = Outbox(tmp_path, s, clock=Clock())
+    assert rerun.enqueue(finding(1)) is False
+    assert ids_log.read_text().split() == ["finding:f1"]
+    assert rerun.deliver_due().sent == 1
+    assert Outbox(tmp_path, s, clock=Clock()).enqueue(finding(1)) is False  # archived: still known
+    assert marks(gateway.ok_bodies("/a")) == [1]
