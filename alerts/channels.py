@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
-import apprise
-
 from alerts.problems import Problem
 from alerts.routing import WHATSAPP_SCHEMES, is_quiet_channel, scheme_of, style_of
 from alerts.secrets import MASK, mask, mask_url
@@ -53,6 +51,8 @@ NotifierFactory = Callable[[], Notifier]
 
 def default_factory() -> Notifier:
     """A fresh Apprise object: in-memory persistent store, no apprise retries."""
+    import apprise  # late: ~60 ms at start, and a cycle with no channel never needs it (issue #17)
+
     return apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory"))
 
 
@@ -167,6 +167,8 @@ class Channel:
         """
         if self.problem:
             return SendResult(False, self.problem, "FAILURE")
+        import apprise  # late, see default_factory
+
         body_format = apprise.NotifyFormat.TEXT
         if html and self.scheme in EMAIL_SCHEMES:
             body, body_format = html, apprise.NotifyFormat.HTML

@@ -297,7 +297,8 @@ class AtomicJSONStorage(Storage):
         self._cache: dict | None = None
         self._sig: tuple[int, int, int] | None = None
 
-    def read(self) -> dict | None:
+    def _current(self) -> dict | None:
+        """The cached data, re-read first if another process replaced the file."""
         sig = _signature(self._path)
         if sig is None:
             self._cache = None
@@ -308,16 +309,17 @@ class AtomicJSONStorage(Storage):
                 return None
             self._cache = json.loads(raw.decode("utf-8"))
             self._sig = sig
+        return self._cache
+
+    def read(self) -> dict | None:
+        data = self._current()
         # TinyDB mutates what read() returns before calling write(); hand out
         # a copy so a failed write cannot leave the cache ahead of the disk.
-        return json.loads(json.dumps(self._cache))
+        return None if data is None else json.loads(json.dumps(data))
 
     def peek(self) -> dict | None:
         """The stored data without a defensive copy: for callers that only read it."""
-        sig = _signature(self._path)
-        if self._cache is None or sig != self._sig:
-            self.read()
-        return self._cache if sig is not None else None
+        return self._current()
 
     #: fsync the folder after each write (see :func:`atomic_write_bytes`)
     durable = True

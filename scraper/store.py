@@ -17,6 +17,7 @@ through :class:`alerts.storage.AtomicJSONStorage`.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -79,8 +80,13 @@ class AccountShard:
         """post_id -> stored document."""
         return {doc["post_id"]: doc for doc in self._raw().get("posts", {}).values()}
 
+    def _peek(self) -> dict[str, Any]:
+        """The stored document without the storage's defensive copy: read it, never change it."""
+        return self._db.storage.peek() or {}
+
     def meta(self) -> dict[str, Any]:
-        return dict(self._raw().get("meta", {}).get("1", {}))
+        # a copy of the memo only, not of the whole shard (issue #17: every account reads it)
+        return json.loads(json.dumps(self._peek().get("meta", {}).get("1", {})))
 
     def stored_for_diff(self) -> dict[str, StoredPost]:
         return {
@@ -96,7 +102,7 @@ class AccountShard:
         }
 
     def listed_count(self) -> int:
-        return sum(1 for d in self.posts().values() if d.get("status") != "deleted")
+        return sum(1 for d in self._peek().get("posts", {}).values() if d.get("status") != "deleted")
 
     def apply(self, account: Account, changes: Changes, now: datetime,
               meta_update: dict[str, Any], flagged: dict[str, list[str]] | None = None) -> None:
