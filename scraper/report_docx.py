@@ -64,6 +64,8 @@ def _tips_and_case(doc: Any, ctx: dict[str, Any]) -> None:
               ("Kasus selesai", ctx.get("case_closed") or "belum")])
 
 
+# Longer than ~60 lines on purpose: the document is written top to bottom in the order it
+# reads (header, parties, post, evidence, case, signatures); cutting it would scatter one page.
 def render_docx(ctx: dict[str, Any]) -> bytes:
     """The report as .docx bytes (A4, Indonesian), editable fields left blank for staff."""
     doc = Document()
