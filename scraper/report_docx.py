@@ -65,7 +65,8 @@ def _tips_and_case(doc: Any, ctx: dict[str, Any]) -> None:
 
 
 # Longer than ~60 lines on purpose: the document is written top to bottom in the order it
-# reads (header, parties, post, evidence, case, signatures); cutting it would scatter one page.
+# reads (numbered sections 1-7: parties, time and place, post, evidence, custody, review, clarification);
+# cutting it into helpers would scatter one document across functions.
 def render_docx(ctx: dict[str, Any]) -> bytes:
     """The report as .docx bytes (A4, Indonesian), editable fields left blank for staff."""
     doc = Document()
