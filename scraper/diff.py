@@ -30,6 +30,8 @@ class StoredPost:
     deleted: bool = False
     #: set when the text was purged (privacy) and only its hash is kept
     text_sha256: str | None = None
+    #: the post's link as last stored ("" for posts stored before links were kept)
+    url: str = ""
 
     def same_text_as(self, text: str) -> bool:
         if self.text_sha256 is not None:

@@ -335,7 +335,7 @@ def _case_deletions(services: Services, person: Person, account: Account, delete
     cases = [f for f in services.findings.all() if f.get("nip") == person.nip and case_status(f) in OPEN_CASE]
     sent = 0
     for stored in deleted:
-        alert = deleted_post_alert(person, account, stored.post_id, getattr(stored, "url", "") or "", now, cases)
+        alert = deleted_post_alert(person, account, stored.post_id, stored.url, now, cases)
         sent += bool(services.outbox.enqueue(alert))
     log.warning("account %s (%s): %d post(s) deleted while a case is open", account.url, person.name, len(deleted))
     return sent

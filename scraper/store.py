@@ -97,6 +97,7 @@ class AccountShard:
                 first_seen=parse_iso(doc["first_seen"]),
                 deleted=doc.get("status") == "deleted",
                 text_sha256=doc.get("text_sha256"),
+                url=doc.get("url") or "",
             )
             for pid, doc in self.posts().items()
         }

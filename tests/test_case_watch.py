@@ -149,6 +149,16 @@ def test_a_deleted_post_of_a_person_with_an_open_case_is_alerted_at_once(tmp_pat
         asyncio.run(run_once(config))
         deleted = [json.loads(b) for b in gateway.ok_bodies("/review") if "selama kasus" in b.decode()]
         assert len(deleted) == 1 and "Budi (fiktif)" in json.dumps(deleted[0], ensure_ascii=False)
+        # the alert links the deleted post (it used to show only its id: the stored link was not read)
+        shard = next(storage_layout(config.storage_dir)["posts"].glob("*.json"))
+        from scraper.store import AccountShard
+
+        link = AccountShard(shard).posts()["3"]["url"]
+        from alerts.queue import AlertQueue
+
+        queue = AlertQueue(storage_layout(config.storage_dir)["outbox"], config.alerts)
+        [alert] = [r["alert"] for r in queue.archived() if r["alert"]["id"].startswith("case-deleted:")]
+        assert link.startswith("http") and alert["context"]["post_url"] == link
     finally:
         site.stop()
 
