@@ -144,7 +144,7 @@ class HttpSettings(_Section):
     def _platforms(cls, value: dict[str, Any]) -> dict[str, Any]:
         from .platforms import ADAPTERS  # late: the platforms package is heavier than config
 
-        fixed = sorted(n for n, c in ADAPTERS.items() if getattr(c, "hosts", ()))
+        fixed = sorted(n for n, c in ADAPTERS.items() if c.hosts)
         unknown = sorted(set(value) - set(fixed))
         if unknown:
             raise ValueError(f"no per-platform cap for {', '.join(unknown)}: use one of "
