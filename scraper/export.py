@@ -24,7 +24,8 @@ from typing import Any, Iterable
 
 from alerts.timeutil import WITA, parse_iso
 
-from .cases import case_fields, source_of
+from .cases import case_fields
+from .finding import Finding
 from .review import CASE_STATUS_ID
 
 BOM = "\ufeff"
@@ -92,24 +93,26 @@ def _day(value: Any) -> date | None:
         return None
 
 
-def values(f: dict[str, Any]) -> dict[str, Any]:
+def values(finding: Finding | dict[str, Any]) -> dict[str, Any]:
     """One finding's export values: times as naive WITA datetimes, the score as a number."""
-    p = f.get("person", {})
-    ev = f.get("evidence") if isinstance(f.get("evidence"), dict) else {}
+    f = finding if isinstance(finding, Finding) else Finding.from_json(finding)
+    p, review = f.person, f.extra
     out = {
-        "id": f["id"], "status": STATUS_ID.get(f.get("status", "new"), f.get("status")),
+        "id": f.id, "status": STATUS_ID.get(f.status, f.status),
         "name": p.get("name"), "nip": str(p.get("nip") or ""), "position": p.get("position"),
-        "unit": p.get("unit"), "platform": f.get("platform"), "account_url": f.get("account_url"),
-        "post_url": f.get("post_url"), "severity": SEVERITY_ID.get(f.get("severity"), f.get("severity")),
-        "score": f.get("score") if isinstance(f.get("score"), (int, float)) else None,
-        "terms": "; ".join(f.get("terms", [])), "elections": "; ".join(f.get("elections", [])),
-        "reviewed_by": f.get("reviewed_by"), "review_note": f.get("review_note"),
-        "manifest_sha256": ev.get("manifest_sha256"), "excerpt": f.get("excerpt"),
+        "unit": p.get("unit"), "platform": f.platform or None, "account_url": f.account_url or None,
+        "post_url": f.post_url or None, "severity": SEVERITY_ID.get(f.severity, f.severity),
+        "score": f.score if isinstance(f.score, (int, float)) else None,
+        "terms": "; ".join(f.terms), "elections": "; ".join(f.elections),
+        "reviewed_by": review.get("reviewed_by"), "review_note": review.get("review_note"),
+        "manifest_sha256": f.manifest_sha256, "excerpt": f.excerpt or None,
     }
-    case = case_fields(f)
-    out.update(case, source=source_of(f), case_status=CASE_STATUS_ID.get(case["case_status"] or "", None),
+    case = case_fields(f.to_json())
+    out.update(case, source=f.source, case_status=CASE_STATUS_ID.get(case["case_status"] or "", None),
                recommended_date=_day(case["recommended_date"]), decided_date=_day(case["decided_date"]))
-    out.update({key: _wita(f.get(key)) for key in TIME_KEYS})
+    times = {"first_seen": f.first_seen, "deadline": f.deadline, "published": f.published,
+             "reviewed_at": review.get("reviewed_at"), "post_deleted_at": f.post_deleted_at}
+    out.update({key: _wita(times[key]) for key in TIME_KEYS})
     out["closed_at"] = _wita(case["closed_at"])
     return out
 
