@@ -22,7 +22,7 @@ from alerts.timeutil import iso, utc_now
 from .custody import ChainLog
 from .errors import PantauError
 from .evidence import custody_log
-from .finding import evidence_manifest, has_evidence
+from .finding import Finding, evidence_manifest, has_evidence
 from .store import FindingStore, storage_layout
 
 MIN_PREFIX = 6
@@ -153,37 +153,36 @@ def _login_name() -> str:
         return "tidak diketahui"
 
 
-def format_finding(finding: dict[str, Any]) -> str:
+def format_finding(finding: dict[str, Any] | Finding) -> str:
     """The finding as staff read it in a terminal (Indonesian, WITA)."""
     from alerts.timeutil import fmt_wita
 
-    p = finding["person"]
-    ev = finding.get("evidence") or {}
+    f = finding if isinstance(finding, Finding) else Finding.from_json(finding)
+    p, ev = f.person, f.evidence or {}
     lines = [
-        f"Temuan {finding['id']}  [{STATUS_ID.get(finding.get('status', 'new'), finding.get('status'))}]",
+        f"Temuan {f.id}  [{STATUS_ID.get(f.status, f.status)}]",
         f"  Nama            : {p.get('name', '-')}",
         f"  NIP             : {p.get('nip', '-')}",
         f"  Jabatan         : {p.get('position', '-')}",
         f"  Unit kerja      : {p.get('unit', '-')}",
-        f"  Platform / akun : {finding.get('platform')}  {finding.get('account_url')}",
-        f"  Tautan unggahan : {finding.get('post_url')}",
-        f"  Waktu unggah    : {fmt_wita(finding.get('published'))}",
-        f"  Pertama terlihat: {fmt_wita(finding.get('first_seen'))}",
-        f"  Batas penanganan: {fmt_wita(finding.get('deadline'))}",
-        f"  Tingkat         : {SEVERITY_ID.get(finding.get('severity'), finding.get('severity'))} "
-        f"(skor {finding.get('score')})",
-        f"  Istilah         : {', '.join(finding.get('terms', [])) or '-'}",
+        f"  Platform / akun : {f.platform}  {f.account_url}",
+        f"  Tautan unggahan : {f.post_url}",
+        f"  Waktu unggah    : {fmt_wita(f.published)}",
+        f"  Pertama terlihat: {fmt_wita(f.first_seen)}",
+        f"  Batas penanganan: {fmt_wita(f.deadline)}",
+        f"  Tingkat         : {SEVERITY_ID.get(f.severity, f.severity)} (skor {f.score})",
+        f"  Istilah         : {', '.join(f.terms) or '-'}",
     ]
-    if finding.get("first_scan"):
+    if f.first_scan:
         lines.append("  Catatan         : ditemukan pada pemindaian pertama akun ini")
-    if finding.get("post_deleted_at"):
+    if f.post_deleted_at:
         lines.append(f"  DIHAPUS         : unggahan dihapus setelah bukti diambil "
-                     f"(terlihat hilang {fmt_wita(finding['post_deleted_at'])})")
+                     f"(terlihat hilang {fmt_wita(f.post_deleted_at)})")
     lines.append("  Alasan:")
-    for m in finding.get("matches", []):
+    for m in f.matches:
         if m.get("category") != "neutral":
             lines.append(f"    - \"{m.get('term')}\" ({m.get('category')}): {m.get('reason', '')}")
-    lines.append(f"  Kutipan: \"{finding.get('excerpt', '')}\"")
+    lines.append(f"  Kutipan: \"{f.excerpt}\"")
     if "manifest_sha256" in ev:
         lines.append(f"  Bukti: {ev.get('dir')} (manifest SHA-256 {ev['manifest_sha256']})")
         for name, art in sorted(ev.get("artefacts", {}).items()):
@@ -192,11 +191,11 @@ def format_finding(finding: dict[str, Any]) -> str:
         lines.append(f"  Bukti: GAGAL diambil: {ev['error']}")
     else:
         lines.append("  Bukti: tidak ada")
-    for r in finding.get("review", []):
+    for r in f.review:
         lines.append(f"  Tinjauan: {STATUS_ID.get(r['action'], r['action'])} oleh {r['by']} "
                      f"{fmt_wita(r['at'])}" + (f": {r['note']}" if r.get("note") else "")
                      + (" (keputusan diubah)" if r.get("forced") else ""))
-    return "\n".join(lines + _tip_and_case_lines(finding))
+    return "\n".join(lines + _tip_and_case_lines(f.to_json()))
 
 
 def _tip_and_case_lines(finding: dict[str, Any]) -> list[str]:
