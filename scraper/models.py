@@ -9,7 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from alerts.timeutil import DurationText
 
@@ -52,6 +52,38 @@ class Person:
     source: str = ""  # the watchlist file this person came from
 
 
+class Deferred:
+    """Text made on first use: a parsed post's ``raw`` fragment (issue #17: serialising the
+    element was a quarter of a Telegram page's parse, and only evidence reads it)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make = make
+
+    def __call__(self) -> str:
+        return self._make()
+
+
+class _DeferredText:
+    """Data descriptor behind ``Post.raw``: set with a str or a :class:`Deferred`, read as a str
+    (made once, then kept). Equality, hashing, ``repr`` and ``replace`` all read the str."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._key = "_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> str:
+        if obj is None:
+            return ""  # the dataclass default
+        value = obj.__dict__[self._key]
+        if isinstance(value, Deferred):
+            value = obj.__dict__[self._key] = value()
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:  # only __init__ gets here (frozen)
+        obj.__dict__[self._key] = value
+
+
 @dataclass(frozen=True)
 class Post:
     """One post as parsed from a platform page or feed."""
@@ -63,8 +95,9 @@ class Post:
     published: datetime | None  # aware, UTC
     text: str
     media: tuple[str, ...] = ()
-    #: the raw HTML/JSON/XML fragment the post was parsed from (evidence)
-    raw: str = ""
+    #: the raw HTML/JSON/XML fragment the post was parsed from (evidence); an adapter may
+    #: pass a :class:`Deferred` to make it only when read
+    raw: str = _DeferredText()  # type: ignore[assignment]
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:

@@ -94,3 +94,26 @@ def test_post_selector_and_inference():
     post = parse("channel.html")[0]
     assert get_adapter("telegram").post_selector(post) == 'div.tgme_widget_message[data-post="infosepaku/102"]'
     assert infer_platform("https://t.me/infosepaku") == "telegram"
+
+
+def test_raw_fragment_is_made_when_read_and_equals_the_serialised_message():
+    """Post.raw of a Telegram post is serialised on first read only (issue #17), and is
+    exactly the message element's HTML, as before."""
+    from bs4 import BeautifulSoup
+
+    from scraper.models import Deferred, Post
+
+    calls = []
+
+    def make() -> str:
+        calls.append(1)
+        return "<div>x</div>"
+
+    post = Post(platform="telegram", account_url="https://t.me/a", post_id="1", url="https://t.me/a/1",
+                published=None, text="x", raw=Deferred(make))
+    assert calls == []
+    assert post.raw == "<div>x</div>" and post.raw == "<div>x</div>" and calls == [1]
+    assert post == Post(platform="telegram", account_url="https://t.me/a", post_id="1",
+                        url="https://t.me/a/1", published=None, text="x", raw="<div>x</div>")
+    msg = BeautifulSoup('<div class="m" data-post="a/1">A &amp; <b>B</b><br/></div>', "lxml").div
+    assert Deferred(msg.decode)() == str(msg)

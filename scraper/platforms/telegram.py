@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from ..errors import LayoutChanged, NotFound
-from ..models import Account, Post
+from ..models import Account, Deferred, Post
 from . import register
 from .base import Adapter, FetchMode, Page, abs_url, build_posts, check_status, element_text, origin, parse_time
 
@@ -156,7 +156,7 @@ def _post(msg: Tag, base: str, account: Account, older: str | None) -> Post:
         published=parse_time(time_el.get("datetime")),
         text=text,
         media=_media(index, base),
-        raw=str(msg),
+        raw=Deferred(msg.decode),  # serialised only if evidence reads it (issue #17)
         extra=_extra(index, base, data_post, older),
     )
 
