@@ -21,6 +21,7 @@ from alerts.timeutil import deadline, fmt_wita, parse_iso
 
 from .custody import sha256_file
 from .evidence import SCREENSHOT
+from .finding import Finding
 
 TEMPLATES = Path(__file__).parent / "templates"
 ACTIONS_ID = {"captured": "bukti diambil", "verified": "bukti diperiksa", "confirmed": "dikonfirmasi",
@@ -53,7 +54,7 @@ def banner_for(finding: dict[str, Any]) -> str | None:
     return BANNERS.get(str(finding.get("status") or "new"), None)
 
 
-def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path,
+def report_context(finding: dict[str, Any] | Finding, settings: Any, *, evidence_dir: Path,
                    custody_entries: Iterable[dict[str, Any]], evidence_ok: bool | None,
                    evidence_problems: list[str], now: datetime,
                    election_names: dict[str, str] | None = None, signer: str = "",
@@ -65,9 +66,11 @@ def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path
     log's own sequence number is kept as a reference).
     """
     names = election_names or {}
-    first_seen = parse_iso(finding.get("first_seen"))
-    due = parse_iso(finding.get("deadline")) or (deadline(first_seen) if first_seen else None)
-    ev = finding.get("evidence") if isinstance(finding.get("evidence"), dict) else {}
+    f = finding if isinstance(finding, Finding) else Finding.from_json(finding)
+    finding = f.to_json()  # the templates read the stored document
+    first_seen = parse_iso(f.first_seen)
+    due = parse_iso(f.deadline) or (deadline(first_seen) if first_seen else None)
+    ev = f.evidence if isinstance(f.evidence, dict) else {}
     artefacts = [{"name": n, "sha256": a["sha256"], "bytes": a["bytes"]}
                  for n, a in sorted((ev.get("artefacts") or {}).items())]
     screenshot_uri = None
@@ -77,22 +80,22 @@ def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path
         screenshot_uri = "data:image/png;base64," + base64.b64encode(shot_path.read_bytes()).decode("ascii")
     reasons = [{"term": m.get("term"), "category": KATEGORI.get(m.get("category"), m.get("category")),
                 "reason": m.get("reason") or ""}
-               for m in finding.get("matches", []) if m.get("category") != "neutral"]
+               for m in f.matches if m.get("category") != "neutral"]
     return {
         "finding": finding,
-        "person": finding.get("person", {}),
+        "person": f.person,
         "settings": {"recipient": settings.recipient, "office": settings.office, "city": settings.city},
-        "status": STATUS_ID.get(finding.get("status", "new"), finding.get("status")),
-        "severity": SEVERITY_ID.get(finding.get("severity"), finding.get("severity")),
-        "published": fmt_wita(finding.get("published")),
-        "published_utc": finding.get("published") or "-",
+        "status": STATUS_ID.get(f.status, f.status),
+        "severity": SEVERITY_ID.get(f.severity, f.severity),
+        "published": fmt_wita(f.published),
+        "published_utc": f.published or "-",
         "first_seen": fmt_wita(first_seen),
-        "first_seen_utc": finding.get("first_seen") or "-",
+        "first_seen_utc": f.first_seen or "-",
         "deadline": fmt_wita(due),
-        "overdue": bool(due and now > due and finding.get("status") == "new"),
-        "deleted_at": fmt_wita(finding.get("post_deleted_at")) if finding.get("post_deleted_at") else None,
+        "overdue": bool(due and now > due and f.status == "new"),
+        "deleted_at": fmt_wita(f.post_deleted_at) if f.post_deleted_at else None,
         "reasons": reasons,
-        "elections": [names.get(e, e) for e in finding.get("elections", [])],
+        "elections": [names.get(e, e) for e in f.elections],
         "captured_at": fmt_wita(ev.get("captured_at")) if ev.get("captured_at") else None,
         "evidence_error": ev.get("error"),
         "artefacts": artefacts,
@@ -104,11 +107,11 @@ def report_context(finding: dict[str, Any], settings: Any, *, evidence_dir: Path
                      "action": ACTIONS_ID.get(e.get("action"), e.get("action")), "actor": e.get("actor"),
                      "hash": e.get("hash", "")} for no, e in enumerate(custody_entries, 1)],
         "banner": banner_for(finding),
-        "signer": signer or finding.get("reviewed_by") or "",
+        "signer": signer or f.extra.get("reviewed_by") or "",
         "signer_role": signer_role or "Petugas Pengawas",
         "reviews": [{"action": STATUS_ID.get(r.get("action"), r.get("action")), "by": r.get("by"),
                      "at": fmt_wita(r.get("at")), "note": r.get("note") or "", "forced": r.get("forced", False)}
-                    for r in finding.get("review", [])],
+                    for r in f.review],
         **_case_context(finding),
         "generated": fmt_wita(now),
         "generated_date": fmt_wita(now, with_time=False),
