@@ -392,6 +392,25 @@ async def _pdf_bytes(config: Config, html: str, fid: str) -> bytes:
         await browser.close()
 
 
+def verify_and_record(stores: Stores, finding_id: str | None, *, actor: str):
+    """Check every evidence file and the custody/audit chains (one finding: an id or unique
+    prefix; None: all); when intact, say so in the custody and audit logs. The report.
+
+    Recorded only when intact: an entry must never chain onto altered bytes unnoticed.
+    """
+    from .evidence import verify_evidence
+    from .review import resolve_id
+
+    only = resolve_id(stores.findings, finding_id)["id"] if finding_id else None
+    audit = stores.audit
+    report = verify_evidence(stores.layout["evidence"], stores.findings.all(), only=only, extra_logs=[audit])
+    if report.ok:
+        details = {"scope": only or "semua", "findings": len(report.checked), "artefacts": report.artefacts}
+        stores.custody.append("verified", finding_id=only, actor=actor, details=details)
+        audit.append("verified", finding_id=only, actor=actor, details=details)
+    return report
+
+
 def evidence_bundle(stores: Stores, finding: dict, *, by: str) -> bytes:
     """A zip of the finding's evidence folder (with its manifest.json), the finding and its custody entries."""
     import io

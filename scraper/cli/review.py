@@ -132,27 +132,13 @@ def evidence_verify(
     by: str = typer.Option("", "--by", help="Nama petugas (untuk log; default: nama login)."),
 ) -> None:
     """Periksa sidik SHA-256 setiap berkas bukti dan rantai log custody/audit (exit 0 = utuh)."""
-    from ..app import open_stores
-    from ..evidence import verify_evidence
-    from ..review import _actor, resolve_id
+    from ..app import open_stores, verify_and_record
+    from ..review import ReviewError, _actor
 
-    stores = open_stores(common.get_config())
-    layout, store = stores.layout, stores.findings
-    only = None
-    if finding_id:
-        from ..review import ReviewError
-
-        try:
-            only = resolve_id(store, finding_id)["id"]
-        except ReviewError as exc:
-            raise common.fail(f"Gagal: {exc}")
-    audit = stores.audit
-    report = verify_evidence(layout["evidence"], store.all(), only=only, extra_logs=[audit])
-    if report.ok:
-        # Recorded only when intact: an entry must never chain onto altered bytes unnoticed.
-        details = {"scope": only or "semua", "findings": len(report.checked), "artefacts": report.artefacts}
-        stores.custody.append("verified", finding_id=only, actor=_actor(by), details=details)
-        audit.append("verified", finding_id=only, actor=_actor(by), details=details)
+    try:
+        report = verify_and_record(open_stores(common.get_config()), finding_id, actor=_actor(by))
+    except ReviewError as exc:
+        raise common.fail(f"Gagal: {exc}")
     if as_json:
         common.out_json({"ok": report.ok, "checked": report.checked, "artefacts": report.artefacts,
                       "logs": report.log_entries,
