@@ -118,6 +118,9 @@ if [ "$BROWSER" = 1 ]; then
     "$PREFIX/.venv/bin/python"
 fi
 
+say "Tesseract with Indonesian for text in images (Debian's tesseract-ocr, tesseract-ocr-ind)"
+run bash "$PREFIX/src/deploy/ensure-tesseract.sh"
+
 say "settings in $ETC (kept if present)"
 # /etc/pantau and watchlists/ may be passed through (0751) so staff reach people/;
 # config.toml and lexicon stay readable by the service group only

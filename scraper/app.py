@@ -141,6 +141,8 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
     """Services for ``config``; closes the browser and HTTP client afterwards."""
     from .fetch.politeness import HostGate
     from .health import HealthBook
+    from .ocr import build_ocr
+    from .profile import ProfileStore
 
     layout = prepare_storage(config.storage_dir)
     people = load_people(config) if people is None else people
@@ -176,6 +178,8 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         first_scan_since=at_start_of_day(config.scan.first_scan_since) if config.scan.first_scan_since else None,
         first_scan_pages=config.scan.first_scan_pages,
         remote=remote,
+        ocr=build_ocr(config, gate, layout["root"]),
+        profiles=ProfileStore(layout["root"]),
     )
     from .cases import open_case_nips
 
@@ -186,6 +190,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         services.health.flush()
         if remote is not None:
             await remote.close()
+        await services.ocr.aclose()
         await http.aclose()
         if chromium is not None:
             await chromium.close()

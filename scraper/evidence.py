@@ -29,7 +29,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from alerts.storage import atomic_write_bytes, ensure_private_dir
 from alerts.timeutil import fmt_wita, iso, utc_now
@@ -69,6 +69,20 @@ def _json_bytes(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
 
+_IMAGE_EXT = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+
+
+def image_artefacts(images: Sequence[Any], files: dict[str, Any]) -> list[dict[str, Any]]:
+    """Add each OCR'd image to ``files`` as ``gambar-N.<ext>``; their manifest entries
+    (file, URL, SHA-256 of the bytes, the text read from it)."""
+    listed = []
+    for n, image in enumerate(images, 1):
+        name = f"gambar-{n}.{_IMAGE_EXT.get(getattr(image, 'content_type', ''), 'bin')}"
+        files[name] = bytes(image.image)
+        listed.append({"file": name, "url": image.url, "sha256": image.sha256, "ocr_text": image.text})
+    return listed
+
+
 class EvidenceRecorder:
     """Captures evidence for findings into one folder per finding."""
 
@@ -85,8 +99,12 @@ class EvidenceRecorder:
         return self.root / finding_id
 
     async def capture(self, *, finding: dict[str, Any], post: Post, page: Page, adapter: Adapter,
-                      account: Account, person: Person) -> dict[str, Any]:
-        """Capture (or return the complete earlier capture of) ``finding``'s evidence."""
+                      account: Account, person: Person, images: Sequence[Any] = ()) -> dict[str, Any]:
+        """Capture (or return the complete earlier capture of) ``finding``'s evidence.
+
+        ``images``: the post's images read by OCR (scraper.ocr.OcrResult): each is
+        kept as ``gambar-N.<ext>``, listed in the manifest with its URL, SHA-256
+        and the text read from it."""
         fid = finding["id"]
         existing = self.existing(fid)
         if existing is not None:
@@ -107,6 +125,7 @@ class EvidenceRecorder:
         page_name = f"page.{raw_extension(page.body or '', page.content_type or '')}"
         files[page_name] = (page.body or "").encode("utf-8")
         files[METADATA] = _json_bytes(self._metadata(finding, post, page, account, person, now, shot))
+        image_list = image_artefacts(images, files)
 
         artefacts: dict[str, dict[str, Any]] = {}
         for name, content in files.items():
@@ -116,6 +135,8 @@ class EvidenceRecorder:
             artefacts[name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
         manifest = {"finding_id": fid, "captured_at": iso(now), "pantau_version": self.version,
                     "hash": "sha256", "artefacts": artefacts}
+        if image_list:
+            manifest["images"] = image_list
         manifest_bytes = _json_bytes(manifest)
         atomic_write_bytes(folder / MANIFEST, manifest_bytes)
         result = self._result(fid, manifest, sha256_bytes(manifest_bytes))
@@ -222,6 +243,9 @@ class EvidenceRecorder:
             "captured_wita": fmt_wita(now),
             "first_seen_utc": finding.get("first_seen"),
             "pantau_version": self.version,
+            # where the words came from: caption, text in images (OCR), shared content, profile
+            "sources": {k: finding.get(k) for k in ("fields", "image_only", "source_note", "share", "ocr",
+                                                     "image_text", "profile_change")},
             "detection": {"severity": finding.get("severity"), "score": finding.get("score"),
                           "terms": finding.get("terms", []), "matches": finding.get("matches", []),
                           "elections": finding.get("elections", [])},

@@ -218,6 +218,11 @@ def build_finding(person: Person, account: Account, post: Post, detection: Detec
     ).to_json()
 
 
+#: the keys scraper.sources.annotate adds to a finding (kept in ``extra``) that its alert's
+#: templates read
+SOURCE_KEYS = ("source_note", "source_short", "fields", "image_only", "share", "profile_change")
+
+
 def finding_alert(finding: "Finding | Mapping[str, Any]", election_names: dict[str, str]) -> Alert:
     """The alert of a finding: its template context carries the finding's fields."""
     f = finding if isinstance(finding, Finding) else Finding.from_json(finding)
@@ -227,6 +232,8 @@ def finding_alert(finding: "Finding | Mapping[str, Any]", election_names: dict[s
         "score": f.score, "matches": f.matches, "terms": f.terms, "excerpt": f.excerpt,
         "first_scan": f.first_scan, "change": f.change, "person": f.person,
     }
+    # where the words came from (text in images, a share, a profile: scraper/sources.py)
+    context.update({k: f.extra.get(k) for k in SOURCE_KEYS})
     context["finding_id"] = f.id
     context["elections"] = [{"id": e, "name": election_names.get(e, e)} for e in f.elections]
     evidence = f.evidence or {}

@@ -411,3 +411,15 @@ class OcrReader:
 def results_json(results: list[OcrResult]) -> str:
     """Compact JSON of OCR results (without bytes), for raw evidence."""
     return json.dumps([r.to_json() for r in results], ensure_ascii=False, sort_keys=True)
+
+
+def build_ocr(config: Any, gate: Any, storage_root: Path) -> OcrReader:
+    """The OCR reader for ``config`` (composition root helper): cache under
+    ``<storage>/ocr``, the page fetches' gate and User-Agent. Logs the start-up
+    warning when Tesseract is missing."""
+    from alerts.timeutil import parse_duration
+
+    settings = config.ocr
+    fetcher = ImageFetcher(user_agent=config.http.user_agent, gate=gate, max_bytes=settings.max_bytes,
+                           timeout=parse_duration(settings.timeout))
+    return OcrReader(settings, Path(storage_root) / "ocr", fetcher)

@@ -33,6 +33,8 @@ from .models import Account, Person, Post
 from .parsing import read_posts
 from .platforms import get_adapter
 from .platforms.base import Adapter, Page, Posts
+from .profile_watch import read_profile
+from .sources import detect_post, detect_profile_item, read_images
 from .store import FindingStore, PostStore
 
 if TYPE_CHECKING:  # the collaborators' types, without importing httpx/Playwright here
@@ -40,6 +42,8 @@ if TYPE_CHECKING:  # the collaborators' types, without importing httpx/Playwrigh
     from .evidence import EvidenceRecorder
     from .fetch.browser import Browser
     from .fetch.http import HttpFetcher
+    from .ocr import OcrReader
+    from .profile import ProfileStore
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,8 @@ class Services:
     http: HttpFetcher
     browser: Browser | None  # None: no browser platforms and no screenshots
     evidence: EvidenceRecorder | None = None  # None: [evidence] enabled = false
+    ocr: OcrReader | None = None  # None: no text read from images
+    profiles: ProfileStore | None = None  # None: profiles not watched
     clock: Callable[[], datetime] = utc_now
     run_timeout: float = 300.0
     #: a new account's first scan alerts from here on (None: the lexicon's earliest campaign start)
@@ -281,20 +287,30 @@ async def _process(services: Services, person: Person, account: Account, result:
         result.older = sum(1 for p, _ in candidates if first_scan.is_older(p, since))
         candidates = [(p, c) for p, c in candidates if not first_scan.is_older(p, since)]
 
+    # Each post with its images (OCR) and shared content; then the profile (sources.py).
     findings: list[dict[str, Any]] = []
+    sources: dict[str, tuple[Post, list[Any], Page]] = {}  # finding id -> what the evidence keeps
     for post, change in candidates:
-        detection = services.detector.detect(post.text, post.published)
-        if severity_at_least(detection.severity, RECORD_FROM):
-            findings.append(build_finding(person, account, post, detection, now=now, change=change,
-                                          first_scan=is_first))
+        images = await read_images(services, post, account)
+        finding = detect_post(services.detector, person, account, post, images, now=now, change=change,
+                              first_scan=is_first, record_from=RECORD_FROM)
+        if finding is not None:
+            findings.append(finding)
+            sources[finding["id"]] = (post, images, page)
+    profile = await read_profile(services, account, page, now)
+    for item in profile.items:
+        finding = detect_profile_item(services.detector, person, account, item, now=now, record_from=RECORD_FROM)
+        if finding is not None:
+            findings.append(finding)
+            sources[finding["id"]] = (item.post, item.images, profile.page or page)
 
     known = services.findings.ids() if findings else set()
     fresh = [f for f in findings if f["id"] not in known]
     if fresh and services.evidence is not None:
-        posts_by_id = {p.post_id: p for p in posts}
         for finding in fresh:
-            finding["evidence"] = await _capture(services, finding, posts_by_id[finding["post_id"]],
-                                                 page, adapter, account, person)
+            post, images, source_page = sources[finding["id"]]
+            finding["evidence"] = await _capture(services, finding, post, source_page, adapter, account,
+                                                 person, images)
 
     names = {e.id: e.name for e in services.detector.lexicon.elections}
     for finding in fresh:
@@ -317,6 +333,7 @@ async def _process(services: Services, person: Person, account: Account, result:
     meta_update["scanned"] = True
     # in a worker thread: its fsync must not stall the other accounts' fetches (issue #17)
     await asyncio.to_thread(shard.apply, account, changes, now, meta_update, flagged)
+    await asyncio.to_thread(profile.commit, now)
 
     result.new, result.edited, result.deleted = len(changes.new), len(changes.edited), len(changes.deleted)
     result.findings = len(fresh)
@@ -365,10 +382,10 @@ def _succeeded(services: Services, person: Person, account: Account, posts: int)
 
 
 async def _capture(services: Services, finding: dict[str, Any], post: Post, page: Page,
-                   adapter: Adapter, account: Account, person: Person) -> dict[str, Any]:
+                   adapter: Adapter, account: Account, person: Person, images: list[Any]) -> dict[str, Any]:
     try:
         return await services.evidence.capture(finding=finding, post=post, page=page, adapter=adapter,
-                                               account=account, person=person)
+                                               account=account, person=person, images=images)
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # evidence trouble must not cost the alert

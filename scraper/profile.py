@@ -170,8 +170,12 @@ class ProfileStore:
 
     def history(self, account_key: str) -> list[dict[str, Any]]:
         """Oldest first: ``{"at", "profile", "changes"}`` for every recorded change."""
-        history = self._doc(account_key).get("history")
-        return history if isinstance(history, list) else []
+        return self.history_of(self._doc(account_key))
+
+    @staticmethod
+    def history_of(doc: Any) -> list[dict[str, Any]]:
+        history = doc.get("history") if isinstance(doc, dict) else None
+        return [h for h in history if isinstance(h, dict)] if isinstance(history, list) else []
 
     def record(self, account: Account, profile: Profile, now: datetime) -> list[ProfileChange]:
         """Store ``profile`` as current; the changes against the stored one (one atomic write)."""

@@ -11,7 +11,7 @@ One module per command group, each with ``register(app, findings_app)``:
 * :mod:`.findings`: findings list; :mod:`.review`: findings show/confirm/dismiss/export,
   evidence verify, report, purge; :mod:`.cases`: capture, findings recommend/decide/close
 * :mod:`.alerts`: alerts test/pending/retry/move
-* :mod:`.web`: web, users; :mod:`.worker`: worker
+* :mod:`.web`: web, users; :mod:`.worker`: worker; :mod:`.profile`: profile (an account's profile history)
 * :mod:`.common`: global options (in the typer context), config, messages, exit codes;
   :mod:`.text`: Indonesian versions of click's messages.
 
@@ -30,7 +30,7 @@ from alerts.problems import ProblemsError
 from alerts.secrets import mask
 from alerts.storage import LockTimeout
 
-from . import alerts, cases, common, core, findings, probe, review, web, worker
+from . import alerts, cases, common, core, findings, probe, profile, review, web, worker
 from .common import EXIT_DISK_FULL
 from .text import usage_error_id
 
@@ -49,7 +49,7 @@ def _main(
     common.set_options(ctx, config, verbose)
 
 
-for _group in (core, findings, probe, alerts, review, web, cases, worker):
+for _group in (core, findings, probe, alerts, review, web, cases, worker, profile):
     _group.register(app, findings_app)
 
 
