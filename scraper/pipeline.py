@@ -33,7 +33,7 @@ from .models import Account, Person, Post
 from .parsing import read_posts
 from .platforms import get_adapter
 from .platforms.base import Adapter, Page, Posts
-from .profile_watch import read_profile
+from .profile_watch import own_profile_fetch, read_profile
 from .sources import detect_post, detect_profile_item, read_images
 from .store import FindingStore, PostStore
 
@@ -247,8 +247,11 @@ async def _process(services: Services, person: Person, account: Account, result:
     if page.not_modified:
         _succeeded(services, person, account, shard.listed_count())
         return
+    profile = None
+    if own_profile_fetch(account):  # e.g. Bluesky's getProfile: the page says nothing about it
+        profile = await read_profile(services, account, page, now)
     body = body_digest(adapter, page.body)
-    if _unchanged(memo, body, now, key="body_digest"):
+    if _unchanged(memo, body, now, key="body_digest") and not (profile is not None and profile.changed):
         # the same bytes as the last full run (counters aside): nothing to parse (issue #17)
         _succeeded(services, person, account, shard.listed_count())
         return
@@ -259,7 +262,9 @@ async def _process(services: Services, person: Person, account: Account, result:
         log.warning("account %s (%s): %d item(s) on the page could not be read and were skipped: %s",
                     account.url, person.name, posts.skipped, "; ".join(posts.skip_reasons[:3]))
     digest = posts_digest(posts)
-    if posts and _unchanged(memo, digest, now):
+    if profile is None:  # the profile on the page just read (Telegram, RSS, ...)
+        profile = await read_profile(services, account, page, now)
+    if posts and _unchanged(memo, digest, now) and not profile.changed:  # a changed profile: a full run
         if any(memo.get(k) != meta_update.get(k) for k in ("etag", "last_modified") if k in meta_update):
             shard.update_meta(meta_update)  # new validators for the next conditional GET
         _succeeded(services, person, account, len(posts))
@@ -297,7 +302,6 @@ async def _process(services: Services, person: Person, account: Account, result:
         if finding is not None:
             findings.append(finding)
             sources[finding["id"]] = (post, images, page)
-    profile = await read_profile(services, account, page, now)
     for item in profile.items:
         finding = detect_profile_item(services.detector, person, account, item, now=now, record_from=RECORD_FROM)
         if finding is not None:

@@ -59,12 +59,20 @@ class ProfileRun:
     page: Page | None = None
     items: list[ProfileItem] = field(default_factory=list)
     store: Any = None
+    #: the profile differs from the stored one (or is seen for the first time)
+    changed: bool = False
 
     def commit(self, now: datetime) -> list[ProfileChange]:
         """Store the profile read in this run (after findings and outbox are written)."""
         if self.store is None or self.profile is None:
             return []
         return self.store.record(self.account, self.profile, now)
+
+
+def own_profile_fetch(account: Account) -> bool:
+    """The profile needs a request of its own (not on the posts page): read it even when
+    the posts page did not change."""
+    return has_profile(account.platform) and profile_url(account) is not None
 
 
 async def read_profile(services: Any, account: Account, page: Page, now: datetime) -> ProfileRun:
@@ -86,7 +94,9 @@ async def read_profile(services: Any, account: Account, page: Page, now: datetim
     images: dict[str, Any] = {}
     profile = await _hash_images(services, account, old, profile, images)
     run.profile, run.page = profile, ppage
-    for change in diff_profiles(old, profile):
+    changes = diff_profiles(old, profile)
+    run.changed = bool(changes)  # a rotated CDN URL of the same image is no change
+    for change in changes:
         item = _item(account, profile, change, images, now)
         if item is not None:
             run.items.append(item)

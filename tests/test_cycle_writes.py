@@ -49,20 +49,25 @@ def test_whole_file_rewrites_per_cycle(tmp_path, site, monkeypatch):
     real = storage.atomic_write_bytes
 
     def counting(path, data, **kw):
-        writes[Path(path).name] += 1
+        # profiles/<account_key>.json shares its name with posts/<account_key>.json
+        name = Path(path).name if Path(path).parent.name != "profiles" else "profiles/" + Path(path).name
+        writes[name] += 1
         return real(path, data, **kw)
 
     monkeypatch.setattr(storage, "atomic_write_bytes", counting)
     shards = lambda: {k: v for k, v in writes.items() if k.startswith(("telegram-", "rss-"))}  # noqa: E731
+    profiles = lambda: {k: v for k, v in writes.items() if k.startswith("profiles/")}  # noqa: E731
 
     _cycle(config)  # first scan: every post is new
     assert writes["health.json"] == 1, writes
     assert len(shards()) == N and set(shards().values()) == {1}, shards()
+    assert len(profiles()) == N // 2 and set(profiles().values()) == {1}, profiles()  # RSS channels
 
     writes.clear()
     _cycle(config)  # nothing changed on the site
     assert writes["health.json"] <= 1, writes
     assert shards() == {}, shards()
+    assert profiles() == {}, profiles()
 
     writes.clear()
     site.accounts["akun001"].title = "Akun 1 (judul baru)"  # page bytes change, its posts do not

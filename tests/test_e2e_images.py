@@ -166,7 +166,8 @@ def test_images_shares_and_profile_changes_end_to_end(world):
     share_mail = next(m for m in mails if "andidonna.test" in m)
     assert "membagikan ulang (repost) konten milik andidonna.test" in share_mail
 
-    # cycle 2: a campaign bio, a twibbon avatar; and harmless changes that must not alert
+    # cycle 2 (the posts unchanged, so only a changed profile makes it a full run):
+    # a campaign bio, a twibbon avatar; and harmless changes that must not alert
     site.channels["budi_ppu"].bio = "Relawan 02 Andi-Donna. Siap menangkan!"
     site.channels["budi_ppu"].title = "Budi S."
     site.actors[BSKY].avatar = site.image("twibbon.png", twibbon(["RELAWAN 02", "ANDI - DONNA"], seed=5))
