@@ -110,12 +110,18 @@ def _image_value(profile: Profile, which: str) -> str:
     return f"sha256:{sha}" if sha else url
 
 
+def same_image_url(a: str, b: str) -> bool:
+    """The same picture by URL: CDNs (Instagram, Telegram) sign URLs with a query
+    that changes on every fetch, so the query and fragment are ignored."""
+    return a.split("#", 1)[0].split("?", 1)[0] == b.split("#", 1)[0].split("?", 1)[0]
+
+
 def _image_changed(old: Profile, new: Profile, which: str) -> bool:
     old_url, old_sha = old.image(which)
     new_url, new_sha = new.image(which)
     if old_sha and new_sha:
         return old_sha != new_sha  # a CDN that rotates URLs is not a new picture
-    return old_url != new_url
+    return not same_image_url(old_url, new_url)
 
 
 def diff_profiles(old: Profile | None, new: Profile) -> list[ProfileChange]:
@@ -142,7 +148,7 @@ def carry_images(old: Profile | None, new: Profile) -> Profile:
     for which in ("avatar", "header"):
         old_url, old_sha = old.image(which)
         new_url, new_sha = new.image(which)
-        if new_url and new_url == old_url and old_sha and not new_sha:
+        if new_url and same_image_url(new_url, old_url) and old_sha and not new_sha:
             new = new.with_image(which, old_sha)
     return new
 

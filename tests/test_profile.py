@@ -53,6 +53,16 @@ def test_images_compare_by_hash_when_known_else_by_url():
     assert [c.field for c in diff_profiles(Profile(header_url="x"), Profile(header_url="y"))] == ["header"]
 
 
+def test_signed_cdn_urls_that_rotate_their_query_are_the_same_picture():
+    old = Profile(avatar_url="https://scontent.cdninstagram.com/v/p.jpg?oh=1&oe=2")
+    new = Profile(avatar_url="https://scontent.cdninstagram.com/v/p.jpg?oh=3&oe=4")
+    assert diff_profiles(old, new) == []
+    hashed = carry_images(Profile(avatar_url=old.avatar_url, avatar_sha256="1" * 64), new)
+    assert hashed.avatar_sha256 == "1" * 64  # not fetched again
+    other = Profile(avatar_url="https://scontent.cdninstagram.com/v/q.jpg?oh=3&oe=4")
+    assert [c.field for c in diff_profiles(old, other)] == ["avatar"]
+
+
 def test_carry_images_keeps_the_hash_of_an_unchanged_url():
     old = Profile(avatar_url="u1", avatar_sha256="1" * 64, header_url="h1", header_sha256="2" * 64)
     new = carry_images(old, Profile(avatar_url="u1", header_url="h2"))
@@ -172,3 +182,28 @@ def test_hostile_xml_entities_are_not_resolved():
       <rss><channel><title>&x;</title><description>d</description></channel></rss>"""
     profile = parse_profile(page(body, rss.url), rss)
     assert profile is not None and "root:" not in profile.display_name
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "platforms"
+
+
+def test_instagram_mastodon_and_youtube_profiles_from_their_fixtures():
+    ig = Account("instagram", "https://www.instagram.com/andi.pratama.asn/")
+    for name in ("web_profile_info.json", "web_profile_info_pre.html"):  # raw JSON, and Chromium's <pre>
+        body = (FIXTURES / "instagram" / name).read_text(encoding="utf-8")
+        profile = parse_profile(page(body, "https://www.instagram.com/api/v1/users/web_profile_info/"), ig)
+        assert (profile.display_name, profile.bio) == ("Andi Pratama", "ASN Pemkab Penajam Paser Utara")
+        assert profile.avatar_url.endswith("/profile.jpg")
+    masto = Account("mastodon", "https://sosial.example.id/@andi")
+    rss = parse_profile(page((FIXTURES / "mastodon" / "user.rss").read_text(encoding="utf-8"), masto.url), masto)
+    assert rss.display_name == "Andi Pratama" and rss.bio == ""  # "Public posts from ..." is not a bio
+    assert rss.avatar_url.endswith("avatars/andi.png")
+    api = json.dumps([{"id": "1", "account": {"display_name": "Andi", "note": "<p>Relawan <b>02</b></p>",
+                                              "avatar": "https://s.example/a.png", "header": "https://s.example/h.png",
+                                              "fields": [{"name": "web", "value": '<a href="https://andi.example/">andi.example</a>'}]}}])
+    assert parse_profile(page(api, masto.url), masto) == Profile(
+        display_name="Andi", bio="Relawan 02", avatar_url="https://s.example/a.png",
+        header_url="https://s.example/h.png", link="https://andi.example/")
+    yt = Account("youtube", "https://www.youtube.com/@budi")
+    feed = parse_profile(page((FIXTURES / "youtube" / "feed.xml").read_text(encoding="utf-8"), yt.url), yt)
+    assert feed.display_name == "Budi Santoso PPU"

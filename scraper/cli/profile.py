@@ -83,7 +83,7 @@ def profile(account_url: str = typer.Argument(..., help="URL akun seperti tertul
     typer.echo(f"Profil akun {account.platform} {account.url} ({_clean(person.name, 100)})")
     if not doc:
         typer.echo("Belum ada profil tersimpan untuk akun ini; profil dibaca pada siklus berikutnya "
-                   "(platform yang didukung: telegram, bluesky, rss).")
+                   "(profil dibaca untuk telegram, bluesky, instagram, mastodon, rss dan youtube).")
         return
     typer.echo(f"Terakhir dilihat: {fmt_wita(doc.get('seen_at'))}")
     current = doc.get("current") or {}

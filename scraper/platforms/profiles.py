@@ -4,7 +4,8 @@ Kept apart from the post adapters so that either can change alone. For each
 platform, :data:`PROFILE_PARSERS` maps its name to a function
 ``(page, account) -> Profile | None``; :func:`profile_url` says whether the
 profile lives on the page already fetched for posts (None: Telegram's
-``/s/<name>`` header, an RSS channel) or needs its own request (Bluesky's
+``/s/<name>`` header, an RSS/Atom channel, Mastodon's feed or statuses,
+Instagram's ``web_profile_info``) or needs its own request (Bluesky's
 ``app.bsky.actor.getProfile``). A parser returns None when the page carries
 no profile; it never raises for a missing profile part (the posts are what
 health is judged on).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +31,7 @@ _XML_DECL = re.compile(r"^<\?xml[^>]*\?>")
 _PARSER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+_MASTODON_FEED_DESC = re.compile(r"^Public posts from @\S+$")
 
 
 def _first_url(text: str) -> str:
@@ -120,6 +123,49 @@ def rss_profile(page: Page, account: Account) -> Profile | None:
                    link=abs_url(base, _text(channel.find("link"))))
 
 
+def instagram_profile(page: Page, account: Account) -> Profile | None:
+    """``web_profile_info`` (``data.user``) or an older ``graphql.user`` answer, as JSON
+    or inside the browser's ``<pre>``: full name, biography, picture, external link."""
+    from ._session import Doc, dig
+
+    data = Doc(page).body_json
+    user = dig(data, "data", "user") if isinstance(data, dict) and "data" in data else dig(data, "graphql", "user")
+    if not isinstance(user, dict):
+        return None
+
+    def text(key: str) -> str:
+        value = user.get(key)
+        return str(value) if isinstance(value, str) else ""
+
+    return Profile(display_name=text("full_name"), bio=text("biography"),
+                   avatar_url=text("profile_pic_url_hd") or text("profile_pic_url"),
+                   link=text("external_url") or _first_url(text("biography")))
+
+
+def mastodon_profile(page: Page, account: Account) -> Profile | None:
+    """The profile RSS feed's channel, or the ``account`` of an API status list."""
+    body = page.body.lstrip("\ufeff \t\r\n")
+    if body.startswith("<"):
+        profile = rss_profile(page, account)
+        if profile is not None and _MASTODON_FEED_DESC.match(profile.bio):
+            profile = replace(profile, bio="")  # the feed's own description, not the bio
+        return profile
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    status = data[0] if isinstance(data, list) and data else data
+    owner = status.get("account") if isinstance(status, dict) else None
+    if not isinstance(owner, dict):
+        return None
+    fields = [f for f in owner.get("fields") or [] if isinstance(f, dict)]
+    link = next((_first_url(str(f.get("value") or "")) for f in fields if _first_url(str(f.get("value") or ""))), "")
+    return Profile(display_name=str(owner.get("display_name") or ""),
+                   bio=html_to_text(str(owner.get("note") or "")),
+                   avatar_url=str(owner.get("avatar") or ""), header_url=str(owner.get("header") or ""),
+                   link=link)
+
+
 def _text(el: Any) -> str:
     return " ".join((el.text or "").split()) if el is not None else ""
 
@@ -135,6 +181,9 @@ PROFILE_PARSERS: dict[str, ProfileParser] = {
     "telegram": telegram_profile,
     "bluesky": bluesky_profile,
     "rss": rss_profile,
+    "youtube": rss_profile,  # the channel feed: its title
+    "mastodon": mastodon_profile,
+    "instagram": instagram_profile,
 }
 _PROFILE_URLS: dict[str, Callable[[Account], "str | None"]] = {
     "bluesky": bluesky_profile_url,
