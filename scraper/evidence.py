@@ -38,6 +38,7 @@ from .custody import ChainIssue, ChainLog, check_anchor, sha256_bytes, sha256_fi
 from .evidence_image import card_html, element_png, framed_html, make_stamp, render_to_png
 from .finding import has_evidence
 from .models import Account, Person, Post
+from .ocr import card_image
 from .platforms.base import Adapter, Page
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class EvidenceRecorder:
 
         raw = (post.raw or page.body or "").encode("utf-8")
         stamp = make_stamp(post.url, account.url, now, sha256_bytes(raw))
-        shot = await self._screenshot(folder, post, page, adapter, account, person, stamp)
+        shot = await self._screenshot(folder, post, page, adapter, account, person, stamp, images)
         if shot["taken"]:
             files[SCREENSHOT] = folder / SCREENSHOT
         if post.raw:
@@ -186,7 +187,7 @@ class EvidenceRecorder:
         return self.custody.append("captured", finding_id=fid, actor="pantau", details=details, artefacts=hashes)
 
     async def _screenshot(self, folder: Path, post: Any, page: Any, adapter: Any, account: Any,
-                          person: Any, stamp: Any) -> dict[str, Any]:
+                          person: Any, stamp: Any, images: Sequence[Any] = ()) -> dict[str, Any]:
         selector = None
         try:
             selector = adapter.post_selector(post) if adapter is not None else None
@@ -199,7 +200,7 @@ class EvidenceRecorder:
             return shot
         try:
             await asyncio.wait_for(self._render(folder / SCREENSHOT, post, page, account, person,
-                                                selector, stamp, shot), self.timeout + 10)
+                                                selector, stamp, shot, images), self.timeout + 10)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -212,7 +213,7 @@ class EvidenceRecorder:
         return shot
 
     async def _render(self, path: Path, post: Any, page: Any, account: Any, person: Any,
-                      selector: str | None, stamp: Any, shot: dict[str, Any]) -> None:
+                      selector: str | None, stamp: Any, shot: dict[str, Any], images: Sequence[Any] = ()) -> None:
         """The page's own look for ``web`` pages when the post's element renders, else a card."""
         html_page = raw_extension(page.body or "", page.content_type or "") == "html"
         if selector and html_page and account.platform == "web":
@@ -223,7 +224,8 @@ class EvidenceRecorder:
                 return
         author = person.name or account.url
         html = card_html(platform=account.platform, author=author, account_url=account.url,
-                         published=post.published, text=post.text or "", media=list(post.media), stamp=stamp)
+                         published=post.published, text=post.text or "", media=list(post.media), stamp=stamp,
+                         images=[(url, i.text, i.sha256) for i in images for url in [card_image(i.image)] if url])
         shot["look"] = "card"
         await render_to_png(self.browser, html, path, stamp)
 

@@ -131,9 +131,27 @@ def _footer(stamp: Stamp) -> str:
             f'<div style="font-weight:bold;letter-spacing:1px;margin-bottom:2px">BUKTI PANTAU</div>{rows}</div>')
 
 
+def _image_rows(images: list[tuple[str, str, str]]) -> str:
+    """Images read by OCR (``(data URL, text read, SHA-256 of the file)``), each with the text below it."""
+    rows = []
+    for n, (data_url, text, sha256) in enumerate(images, 1):
+        said = escape(text) if text.strip() else "(tidak ada teks terbaca)"
+        rows.append(
+            f'<div style="margin-top:10px"><img src="{escape(data_url)}" alt="gambar {n}" '
+            f'style="display:block;max-width:100%;height:auto;border:1px solid #d0d7de"></div>'
+            f'<div style="margin-top:4px;padding:6px 10px;background:#f5f7f9;font-size:13px;color:#333;'
+            f'white-space:pre-wrap;word-wrap:break-word"><b>Teks pada gambar {n} (OCR):</b> {said}'
+            f'<div style="margin-top:4px;font-size:11px;color:#5f6b76;word-break:break-all">'
+            f'SHA-256 berkas gambar: {escape(sha256)}</div></div>')
+    return "".join(rows)
+
+
 def card_html(*, platform: str, author: str, account_url: str, published: datetime | None, text: str,
-              media: list[str], stamp: Stamp) -> str:
-    """A clean post card (everything from the post escaped) with the stamped footer."""
+              media: list[str], stamp: Stamp, images: list[tuple[str, str, str]] = ()) -> str:
+    """A clean post card (everything from the post escaped) with the stamped footer.
+
+    ``images``: the post's images read by OCR as ``(data: URL, text read, SHA-256)``,
+    shown under the text (re-encoded by Pantau, see scraper.ocr.card_image)."""
     when = fmt_wita(published) if published else "waktu unggah tidak diketahui"
     if len(text) > CARD_TEXT_MAX:
         text = text[:CARD_TEXT_MAX].rstrip() + f"… (dipotong; teks lengkap {len(text)} karakter ada di berkas bukti)"
@@ -153,7 +171,7 @@ def card_html(*, platform: str, author: str, account_url: str, published: dateti
         f'<div style="font-size:13px;color:#5f6b76;word-break:break-all">{escape(platform)} &middot; '
         f'{escape(account_url)}</div><div style="font-size:13px;color:#5f6b76">{escape(when)}</div></div></div>'
         f'<div style="margin-top:12px;font-size:17px;line-height:1.5;white-space:pre-wrap;word-wrap:break-word">'
-        f'{escape(text)}</div>{media_rows}</div>')
+        f'{escape(text)}</div>{_image_rows(list(images))}{media_rows}</div>')
     return _page(card + _footer(stamp))
 
 

@@ -159,6 +159,22 @@ def preprocess(img: Any) -> Any:
     return grey
 
 
+def card_image(data: bytes, width: int = 560) -> str:
+    """A ``data:image/jpeg`` URL of ``data`` re-encoded by Pillow at most ``width``
+    px wide, for the evidence card ("" when it cannot be decoded): the watched
+    file itself never reaches the renderer."""
+    import base64
+
+    try:
+        img = open_image(data).convert("RGB")
+    except ImageError:
+        return ""
+    img.thumbnail((width, width * 4))
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
 def clean_text(text: str) -> str:
     """OCR output without noise lines (no word of two letters or a digit), capped."""
     lines = []

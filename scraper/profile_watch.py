@@ -137,13 +137,20 @@ def _item(account: Account, profile: Profile, change: ProfileChange, images: dic
         return None
     if not text.strip():
         return None
+    label = FIELD_LABELS.get(change.field, change.field)
+    if change.field in TEXT_FIELDS:  # what staff read on the evidence card and in the report
+        shown = f"{label.capitalize()} {'terlihat' if change.first else 'diubah menjadi'}:\n{change.new}"
+        if not change.first:
+            shown += f"\n\nSebelumnya: {change.old or '(kosong)'}"
+    else:
+        shown = f"{label.capitalize()} {'terlihat' if change.first else 'diganti'}; teks pada gambar (OCR):\n{text}"
     post = Post(
         platform=account.platform,
         account_url=account.url,
         post_id=f"profil-{change.field}-{change.key()}",
         url=account.url,
         published=None,
-        text=change.new if change.field in TEXT_FIELDS else text,
+        text=shown,
         media=tuple(i.url for i in found),
         raw=json.dumps({"profile": profile.to_json(), "change": change.to_json()}, ensure_ascii=False, sort_keys=True),
         extra={"profile_change": change.to_json(), "seen_at": now.isoformat()},

@@ -106,3 +106,23 @@ def test_image_candidates_skip_videos_documents_and_other_schemes():
     p = post("x", media=["https://cdn/a.jpg?size=l", "https://cdn/v.mp4", "https://cdn/list.m3u8",
                          "https://cdn/thumb", "data:image/png;base64,AAAA", "https://cdn/doc.pdf"])
     assert image_candidates(p) == ["https://cdn/a.jpg?size=l", "https://cdn/thumb"]
+
+
+def test_evidence_card_shows_each_image_re_encoded_with_its_text_and_hash():
+    import base64
+
+    from ocr_images import poster
+    from scraper.evidence_image import card_html, make_stamp
+    from scraper.ocr import card_image
+
+    original = poster(["COBLOS NOMOR 2"], size=40, seed=3)  # a PNG
+    url = card_image(original)
+    assert url.startswith("data:image/jpeg;base64,")
+    assert base64.b64decode(url.split(",", 1)[1])[:3] == b"\xff\xd8\xff"  # Pantau's JPEG, not the watched file
+    assert card_image(b"<svg onload=alert(1)>") == ""
+    stamp = make_stamp("https://t.me/budi_ppu/7", ACCOUNT.url, AT, "0" * 64)
+    html = card_html(platform="telegram", author="Budi", account_url=ACCOUNT.url, published=AT,
+                     text="Selamat pagi semua", media=[], stamp=stamp,
+                     images=[(url, "COBLOS <script>x</script>", "ab" * 32)])
+    assert url in html and "Teks pada gambar 1 (OCR):" in html and "ab" * 32 in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
