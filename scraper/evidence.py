@@ -78,6 +78,9 @@ def image_artefacts(images: Sequence[Any], files: dict[str, Any]) -> list[dict[s
     (file, URL, SHA-256 of the bytes, the text read from it)."""
     listed = []
     for n, image in enumerate(images, 1):
+        if not image.image:  # could not be fetched again: listed without the file
+            listed.append({"file": None, "url": image.url, "sha256": image.sha256, "ocr_text": image.text})
+            continue
         name = f"gambar-{n}.{_IMAGE_EXT.get(getattr(image, 'content_type', ''), 'bin')}"
         files[name] = bytes(image.image)
         listed.append({"file": name, "url": image.url, "sha256": image.sha256, "ocr_text": image.text})

@@ -34,7 +34,7 @@ from .parsing import read_posts
 from .platforms import get_adapter
 from .platforms.base import Adapter, Page, Posts
 from .profile_watch import own_profile_fetch, read_profile
-from .sources import detect_post, detect_profile_item, read_images
+from .sources import complete_images, detect_post, detect_profile_item, read_images
 from .store import FindingStore, PostStore
 
 if TYPE_CHECKING:  # the collaborators' types, without importing httpx/Playwright here
@@ -313,6 +313,7 @@ async def _process(services: Services, person: Person, account: Account, result:
     if fresh and services.evidence is not None:
         for finding in fresh:
             post, images, source_page = sources[finding["id"]]
+            images = await complete_images(services, images, account)
             finding["evidence"] = await _capture(services, finding, post, source_page, adapter, account,
                                                  person, images)
 

@@ -234,6 +234,23 @@ async def read_images(services: Any, post: Any, account: Any) -> list[Any]:
         return []
 
 
+async def complete_images(services: Any, images: list[Any], account: Any) -> list[Any]:
+    """The images with their bytes (recalled ones fetched again) for a finding's evidence."""
+    import asyncio
+    import logging
+
+    reader = getattr(services, "ocr", None)
+    if reader is None or all(i.image for i in images):
+        return images
+    try:
+        return await reader.with_bytes(images, account.url)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # evidence without the image bytes rather than no alert
+        logging.getLogger(__name__).warning("images for evidence not fetched: %s", exc)
+        return images
+
+
 def detect_post(detector: Any, person: Any, account: Any, post: Any, images: list[Any], *, now: Any,
                 change: str, first_scan: bool, record_from: str) -> dict[str, Any] | None:
     """A finding for ``post`` read with its images and shared content, or None."""

@@ -188,11 +188,14 @@ def test_images_shares_and_profile_changes_end_to_end(world):
     assert _wait(lambda: len(world["smtp"].messages) == 4)
     assert sum("Indikasi ditemukan pada profil akun" in m for m in world["smtp"].texts()) == 2
 
-    # cycle 3: nothing changed -> nothing new; a harmless bio change -> nothing either
+    # cycle 3: a harmless bio change -> nothing; the image post's caption edited -> the
+    # image is recalled from the OCR cache (not fetched again) and the finding not repeated
     site.actors[BSKY].bio = "Staf puskesmas. Jangan lupa imunisasi anak."
+    site.channels["budi_ppu"].posts[0] = (1, "Selamat pagi semua!", [campaign], AT)
     third = cycle(world)
-    assert third["errors"] == [] and third["findings"] == 0
+    assert third["errors"] == [] and third["edited"] == 1 and third["findings"] == 0
     assert len(alerts_text(world)) == 4
+    assert site.hits[f"/img/{campaign}"] == 1
 
     # staff see the profile history per account
     result = CliRunner().invoke(app, ["--config", str(world["path"]), "profile", f"{site.base}{TG_URL_PATH}"])

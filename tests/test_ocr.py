@@ -20,7 +20,9 @@ from ocr_images import ImageServer, available_fonts, poster, require_tesseract, 
 from scraper import ocr
 from scraper.config import OcrSettings
 from scraper.fetch.politeness import HostGate
+from scraper.errors import FetchError, RateLimited
 from scraper.ocr import ImageError, ImageFetcher, OcrCache, OcrReader, open_image
+from scraper.ocr_fetch import image_refusal
 
 pytestmark = pytest.mark.slow  # real Tesseract on every image: left out of `make check-fast`
 
@@ -173,6 +175,30 @@ def test_read_url_fetches_with_the_user_agent_and_reads(tesseract, tmp_path, ser
     assert server.agents == ["Pantau-test/1"]
 
 
+def test_an_image_url_read_once_is_not_fetched_again_until_evidence_needs_its_bytes(tesseract, tmp_path, server):
+    first_bytes = poster(CAMPAIGN, size=48, seed=21)
+    server.routes["/img/a.png"] = (200, "image/png", first_bytes, 0.0)
+    url = f"{server.base_url}/img/a.png"
+
+    async def go(r):
+        try:
+            one = await r.read_url(url)
+            two = await r.read_url(url)  # an edited caption, a replayed run
+            assert server.hits["/img/a.png"] == 1
+            assert two.cached and two.image == b"" and two.sha256 == one.sha256 and two.text == one.text
+            [full] = await r.with_bytes([two])  # a finding's evidence wants the file
+            assert full.image == first_bytes and server.hits["/img/a.png"] == 2
+            # the file changed at the same URL: read again, and remembered
+            server.routes["/img/a.png"] = (200, "image/png", poster(["Selamat pagi"], size=48, seed=22), 0.0)
+            [changed] = await r.with_bytes([two])
+            assert changed.sha256 != one.sha256 and "Selamat pagi" in changed.text
+            assert (await r.read_url(url)).sha256 == changed.sha256
+        finally:
+            await r.aclose()
+
+    asyncio.run(go(reader(tmp_path, fetcher())))
+
+
 @pytest.mark.parametrize("chunked", [False, True])
 def test_images_over_the_byte_cap_are_not_read(tmp_path, server, chunked):
     server.routes["/big.png"] = (200, "image/png", b"\x89PNG" + b"0" * 300_000, 0.0)
@@ -185,7 +211,7 @@ def test_images_over_the_byte_cap_are_not_read(tmp_path, server, chunked):
 
 def test_slow_image_hits_the_time_limit(tmp_path, server):
     server.routes["/slow.png"] = (200, "image/png", b"x", 3.0)
-    with pytest.raises(ocr.FetchError, match="1 detik"):
+    with pytest.raises(FetchError, match="1 detik"):
         asyncio.run(fetcher(timeout=1.0).fetch(f"{server.base_url}/slow.png"))
 
 
@@ -200,8 +226,6 @@ def test_non_images_and_other_schemes_are_not_fetched(tmp_path, server):
 
 
 def test_image_urls_from_hostile_pages_never_reach_private_addresses(server):
-    from scraper.ocr import image_refusal
-
     async def why(account_url, url):
         return await image_refusal(account_url, url)
 
@@ -232,10 +256,10 @@ def test_429_cools_the_host_down_for_images_and_pages(tmp_path, server):
     server.routes["/a.png"] = (429, "text/plain", b"slow down", 0.0)
     gate = HostGate(min_delay=0, jitter=0)
     f = fetcher(gate=gate)
-    with pytest.raises(ocr.RateLimited):
+    with pytest.raises(RateLimited):
         asyncio.run(f.fetch(f"{server.base_url}/a.png"))
     assert gate.cooling_until(server.base_url) is not None
-    with pytest.raises(ocr.RateLimited):
+    with pytest.raises(RateLimited):
         asyncio.run(f.fetch(f"{server.base_url}/other.png"))
     assert server.hits == {"/a.png": 1}  # the cooling host was not asked again
 
