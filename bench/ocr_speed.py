@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,7 +31,7 @@ for p in (ROOT, ROOT / "tests"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from _sim import header, median  # noqa: E402
+from _sim import _kb, header, median, tree  # noqa: E402
 from ocr_images import available_fonts, poster, twibbon  # noqa: E402
 from scraper import ocr  # noqa: E402
 from scraper.config import OcrSettings  # noqa: E402
@@ -50,6 +52,38 @@ def draw(count: int) -> list[bytes]:
                              angle=(-1) ** i * 1.5, seed=100 + i, width=width, height=height,
                              fmt="JPEG" if i % 3 else "PNG"))
     return images
+
+
+class ChildPeak:
+    """Samples the peak RSS (VmHWM) of this process's Tesseract children every 10 ms.
+
+    (``RUSAGE_CHILDREN`` would report the Python process's own RSS, which a
+    forked child shares until it execs.)"""
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.01):
+            for pid in tree(me)[1:]:
+                try:
+                    with open(f"/proc/{pid}/comm") as fh:
+                        if fh.read().strip() != "tesseract":
+                            continue
+                except OSError:
+                    continue
+                self.peak_kb = max(self.peak_kb, _kb(f"/proc/{pid}/status", "VmHWM:"))
+
+    def __enter__(self) -> "ChildPeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 async def read_all(images: list[bytes], parallel: int, cache_dir: Path) -> float:
@@ -82,18 +116,29 @@ def main(argv: list[str]) -> None:
     images = draw(args.images)
     print(f"images: {len(images)} drawn, median {median([len(i) for i in images]) / 1024:.0f} KB")
     rates = {}
+    sampler = ChildPeak().__enter__()
+    cpu_start = resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_start = resource.getrusage(resource.RUSAGE_SELF)
+    reads = 0
     for parallel in (1, 2):
         times = []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
                 times.append(asyncio.run(read_all(images, parallel, Path(tmp))))
+                reads += len(images)
         rates[parallel] = len(images) / median(times)
         print(f"parallel={parallel}: median {median(times):.2f} s for {len(images)} images = "
               f"{rates[parallel]:.2f} images/s ({1000 * median(times) / len(images):.0f} ms/image)")
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    sampler.__exit__()
+    cpu_end, self_end = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+    child_cpu = (cpu_end.ru_utime + cpu_end.ru_stime - cpu_start.ru_utime - cpu_start.ru_stime) / reads
+    own_cpu = (self_end.ru_utime + self_end.ru_stime - self_start.ru_utime - self_start.ru_stime) / reads
+    cpu_rate = 2 / (child_cpu + own_cpu)
+    print(f"CPU per image: {child_cpu:.2f} s in Tesseract + {own_cpu:.2f} s in Python (decode, grey, scale, "
+          f"PGM file for the child) = at most {cpu_rate:.2f} images/s on 2 free cores (load-independent)")
     self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: one Tesseract process {child_mb:.0f} MB (x{ocr.PARALLEL} at once), "
-          f"this Python process {self_mb:.0f} MB")
+    print(f"peak memory: one Tesseract process {sampler.peak_kb / 1024:.0f} MB (VmHWM, up to "
+          f"{ocr.PARALLEL} at once), this Python process {self_mb:.0f} MB (drawing the images included)")
     with tempfile.TemporaryDirectory() as tmp:
         reader = ocr.OcrReader(OcrSettings(), Path(tmp), status=(True, "bench"))
         asyncio.run(reader.read_bytes(images[0]))
@@ -101,7 +146,9 @@ def main(argv: list[str]) -> None:
         for _ in range(200):
             asyncio.run(reader.read_bytes(images[0]))
         print(f"cache hit: {1000 * (time.perf_counter() - start) / 200:.2f} ms/image (hash + one small JSON read)")
-    rate = rates[ocr.PARALLEL if ocr.PARALLEL in rates else 2]
+    rate = rates[2]
+    print(f"(figures below use the measured wall-clock rate {rate:.2f} images/s; on an idle machine the "
+          f"CPU bound {cpu_rate:.2f} images/s applies)")
     per_cycle = args.accounts * args.posts_per_cycle * args.image_share * args.images_per_post
     first = args.accounts * args.first_scan_posts * args.image_share * args.images_per_post
     print(f"cycle of {args.accounts} accounts: {per_cycle:.0f} images "

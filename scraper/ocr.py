@@ -186,6 +186,9 @@ def ocr_image(data: bytes, languages: str, timeout: float) -> str:
     import pytesseract
 
     img = preprocess(open_image(data))
+    # pytesseract hands the image over in a temporary file: uncompressed PGM
+    # (PPM format) is written and read far faster than its default PNG (same pixels)
+    img.format = "PPM"  # Pillow writes a grey image as binary PGM (P5)
     # With PARALLEL readers on two cores, OpenMP threads inside each child only fight.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
