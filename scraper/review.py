@@ -182,6 +182,8 @@ def format_finding(finding: dict[str, Any] | Finding) -> str:
     for m in f.matches:
         if m.get("category") != "neutral":
             lines.append(f"    - \"{m.get('term')}\" ({m.get('category')}): {m.get('reason', '')}")
+    if f.extra.get("source_note"):  # text in images, a share, a profile (scraper/sources.py)
+        lines.append(f"  Sumber indikasi : {f.extra['source_note']}")
     lines.append(f"  Kutipan: \"{f.excerpt}\"")
     if "manifest_sha256" in ev:
         lines.append(f"  Bukti: {ev.get('dir')} (manifest SHA-256 {ev['manifest_sha256']})")

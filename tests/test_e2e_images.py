@@ -148,6 +148,9 @@ def test_images_shares_and_profile_changes_end_to_end(world):
     report = verify_evidence(world["config"].storage_dir / "evidence", findings(world))
     assert report.ok, report.lines()
 
+    shown = CliRunner().invoke(app, ["--config", str(world["path"]), "findings", "show", image["id"]])
+    assert "Sumber indikasi : Indikasi hanya ditemukan pada teks di dalam gambar" in shown.output, shown.output
+
     share = found["3camp"]
     assert share["share"]["kind"] == "repost" and share["share"]["original_author"] == "andidonna.test"
     assert all(m["reason"].startswith("membagikan konten") for m in share["matches"] if m["category"] != "neutral")
