@@ -286,8 +286,16 @@ class OcrReader:
             return OcrResult(url, sha, cached, data, content_type, cached=True)
         async with self._gate():
             text = await asyncio.to_thread(ocr_image, data, langs, float(self.timeout))
-        self.cache.put(sha, langs, text)
+        self._remember(self.cache.put, sha, langs, text)
         return OcrResult(url, sha, text, data, content_type)
+
+    @staticmethod
+    def _remember(write: Any, *args: Any) -> None:
+        """A cache write; a full disk costs the cache entry, never the text just read."""
+        try:
+            write(*args)
+        except OSError as exc:
+            log.warning("OCR cache not written (%s); the image will be read again next time", exc)
 
     @property
     def timeout(self) -> float:
@@ -310,7 +318,7 @@ class OcrReader:
         except (ImageError, FetchError) as exc:
             log.info("OCR skipped for %s: %s", url[:200], exc)
             return None
-        self.cache.remember_url(url, result.sha256)
+        self._remember(self.cache.remember_url, url, result.sha256)
         return result
 
     async def with_bytes(self, results: list[OcrResult], account_url: str = "") -> list[OcrResult]:
@@ -329,7 +337,7 @@ class OcrReader:
                 continue
             fresh = await self.read_bytes(data, url=r.url, content_type=ctype)
             if fresh.sha256 != r.sha256:
-                self.cache.remember_url(r.url, fresh.sha256)
+                self._remember(self.cache.remember_url, r.url, fresh.sha256)
             out.append(fresh)
         return out
 

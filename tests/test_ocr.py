@@ -300,3 +300,16 @@ def test_missing_tesseract_is_a_warning_and_a_check_note_never_a_crash(tmp_path,
     config = REPO / "config.toml"
     result = CliRunner().invoke(app, ["--config", str(config), "check"])
     assert "catatan: OCR: Tesseract tidak ditemukan" in result.output
+
+
+def test_a_cache_that_cannot_be_written_costs_the_entry_not_the_text(tesseract, tmp_path, monkeypatch):
+    import errno
+
+    r = reader(tmp_path)
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(r.cache, "put", full)
+    result = read(r, poster(CAMPAIGN, size=48, seed=31))
+    assert "COBLOS NOMOR 2" in result.text and not result.cached
