@@ -291,6 +291,8 @@ class Daemon(HousekeepingJobs):
             log.warning("[storage], [browser] and [cluster] changes take effect after a restart")
         services = self.runtime.services
         services.detector = detector
+        if config.ocr != old.ocr and getattr(services, "ocr", None) is not None:
+            services.ocr.configure(config.ocr)  # [ocr] (on/off, platforms, limits) applies at once
         services.run_timeout = config.schedule.run_timeout.seconds
         if config.alerts != old.alerts:
             # same queue, new channels and renderer; results a full disk refused stay remembered

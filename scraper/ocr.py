@@ -257,16 +257,24 @@ class OcrReader:
 
     def __init__(self, settings: Any, cache_dir: Path, fetcher: ImageFetcher | None = None,
                  *, status: tuple[bool, str] | None = None):
-        self.settings = settings
         self.cache = OcrCache(cache_dir)
         self.fetcher = fetcher
+        self._sem: asyncio.Semaphore | None = None
+        self.configure(settings, status=status)
+
+    def configure(self, settings: Any, *, status: tuple[bool, str] | None = None) -> None:
+        """Apply ``[ocr]`` settings (at start and on a daemon reload)."""
+        from alerts.timeutil import parse_duration
+
+        self.settings = settings
         ok, message = status if status is not None else (
             tesseract_status(settings.languages) if settings.enabled else (False, "OCR dimatikan di konfigurasi"))
         self.available = bool(settings.enabled and ok)
         self.warning = "" if self.available else message
         if settings.enabled and not ok:
             log.warning("OCR off: %s", message)
-        self._sem: asyncio.Semaphore | None = None
+        if self.fetcher is not None:
+            self.fetcher.max_bytes, self.fetcher.timeout = settings.max_bytes, parse_duration(settings.timeout)
 
     def enabled_for(self, platform: str) -> bool:
         """OCR on, Tesseract present, and ``platform`` not in ``[ocr] platforms_off``."""

@@ -313,3 +313,13 @@ def test_a_cache_that_cannot_be_written_costs_the_entry_not_the_text(tesseract, 
     monkeypatch.setattr(r.cache, "put", full)
     result = read(r, poster(CAMPAIGN, size=48, seed=31))
     assert "COBLOS NOMOR 2" in result.text and not result.cached
+
+
+def test_settings_apply_again_on_reload(tmp_path):
+    r = OcrReader(OcrSettings(), tmp_path / "ocr", fetcher(), status=(True, "ok"))
+    assert r.enabled_for("tiktok")
+    r.configure(OcrSettings(platforms_off=["tiktok"], max_bytes=20_000, timeout="5s"), status=(True, "ok"))
+    assert not r.enabled_for("tiktok") and r.enabled_for("telegram")
+    assert (r.fetcher.max_bytes, r.fetcher.timeout) == (20_000, 5.0)
+    r.configure(OcrSettings(enabled=False))
+    assert not r.available and r.warning == "OCR dimatikan di konfigurasi"
