@@ -386,8 +386,8 @@ def _succeeded(services: Services, person: Person, account: Account, posts: int)
     _announce(services, event, person, account)
 
 
-async def _capture(services: Services, finding: dict[str, Any], post: Post, page: Page,
-                   adapter: Adapter, account: Account, person: Person, images: list[Any]) -> dict[str, Any]:
+async def _capture(services: Services, finding: dict[str, Any], post: Post, page: Page, adapter: Adapter,
+                   account: Account, person: Person, images: list[Any] | tuple = ()) -> dict[str, Any]:
     try:
         return await services.evidence.capture(finding=finding, post=post, page=page, adapter=adapter,
                                                account=account, person=person, images=images)
