@@ -105,6 +105,11 @@ def render_docx(ctx: dict[str, Any]) -> bytes:
     doc.add_paragraph(f"Tingkat indikasi: {ctx['severity']}; skor {finding.get('score')}"
                       + (f"; terkait {', '.join(ctx['elections'])}" if ctx.get("elections") else "") + ".")
     doc.add_paragraph(str(finding.get("text") or "")).paragraph_format.left_indent = Cm(0.8)
+    if finding.get("source_note"):  # text in images, a share, a profile (scraper/sources.py)
+        doc.add_paragraph(f"Sumber indikasi: {finding['source_note']}")
+    if finding.get("image_text"):
+        doc.add_paragraph("Teks pada gambar unggahan (dibaca dengan OCR; gambar ada pada bukti):")
+        doc.add_paragraph(str(finding["image_text"])).paragraph_format.left_indent = Cm(0.8)
     _grid(doc, ["Istilah", "Jenis", "Alasan"], [[r["term"], r["category"], r["reason"]] for r in ctx["reasons"]])
 
     doc.add_heading("4. Bukti", level=2)

@@ -190,6 +190,9 @@ def annotate(finding: dict[str, Any], matches: list[dict[str, Any]], spans: list
     seen = str(finding.get("first_seen") or "") if used & {"profile", "profile_image"} else ""
     finding["source_note"] = source_note(used, share, profile_label, caption, seen)
     finding["source_short"] = source_short(used, share, profile_label)
+    joined = join_fields([f for _b, _e, f in spans])[0]
+    # what the detector read: match offsets point into it (the console highlights it)
+    finding["detected_text"] = joined if joined != finding.get("text") else None
     if counted:
         first = min(counted, key=lambda m: m["start"])
         text = next((f.text for _b, _e, f in spans if f.name == first["field"]), finding.get("text", ""))

@@ -58,6 +58,12 @@ def test_a_match_only_in_the_image_says_so(detector):
     assert finding["excerpt"].startswith("[teks pada gambar] COBLOS NOMOR 2")
     assert finding["ocr"][0]["sha256"] == f"{1:064x}" and "image" not in finding["ocr"][0]
     assert "teks pada gambar" in finding["source_note"]
+    # the console highlights what the detector read: caption, then the image text
+    from scraper.web.views import highlight
+
+    assert finding["detected_text"] == "Selamat pagi semua\n\n" + POSTER
+    marked = [part for part, m in highlight(finding["detected_text"], matches) if m]
+    assert "COBLOS" in marked and "NOMOR 2" in marked
 
 
 def test_a_caption_match_keeps_its_plain_reason(detector):
@@ -68,6 +74,7 @@ def test_a_caption_match_keeps_its_plain_reason(detector):
     finding = {}
     annotate(finding, matches, spans, images=[image("Selamat pagi semua")])
     assert not finding["image_only"] and finding["source_note"] == ""
+    assert finding["detected_text"] == "Ayo coblos nomor 2 Andi Harahap!\n\nSelamat pagi semua"
 
 
 def test_a_repost_is_shared_content_and_a_quote_keeps_its_own_caption(detector):

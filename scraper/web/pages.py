@@ -92,7 +92,9 @@ def finding_page(request: Request) -> Response:
     custody, audit = _history(console, fid)
     return console.page(
         request, "finding.html.j2", f=finding, row=views.row(finding, console.clock()),
-        parts=views.highlight(finding.get("text") or finding.get("excerpt") or "", finding.get("matches", [])),
+        # detected_text: caption + text in images / shared content, as the detector read it (offsets match)
+        parts=views.highlight(finding.get("detected_text") or finding.get("text") or finding.get("excerpt") or "",
+                              finding.get("matches", [])),
         reasons=views.reasons(finding.get("matches", [])), evidence=ev,
         has_image=SCREENSHOT in (ev.get("artefacts") or {}), check=check, custody=custody, audit=audit,
         elections=[console.elections.get(e, e) for e in finding.get("elections", [])],
