@@ -195,7 +195,7 @@ def annotate(finding: dict[str, Any], matches: list[dict[str, Any]], spans: list
     finding["detected_text"] = joined if joined != finding.get("text") else None
     if counted:
         first = min(counted, key=lambda m: m["start"])
-        text = next((f.text for _b, _e, f in spans if f.name == first["field"]), finding.get("text", ""))
+        text = _field_at(spans, first["start"]).text if spans else finding.get("text", "")
         excerpt = _excerpt(text, first.get("field_start"))
         prefix = {"image": "[teks pada gambar] ", "shared": "[konten yang dibagikan] ",
                   "profile": f"[profil: {profile_label or 'bio'}] ",

@@ -133,3 +133,12 @@ def test_evidence_card_shows_each_image_re_encoded_with_its_text_and_hash():
                      images=[(url, "COBLOS <script>x</script>", "ab" * 32)])
     assert url in html and "Teks pada gambar 1 (OCR):" in html and "ab" * 32 in html
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_excerpt_comes_from_the_image_that_matched(detector):
+    images = [image("Selamat pagi semua", 1), image(POSTER, 2)]
+    _, matches, spans = detect_fields(detector, post_fields(post("Halo"), images), AT)
+    finding = {"text": "Halo"}
+    annotate(finding, matches, spans, images=images)
+    assert finding["excerpt"] == "[teks pada gambar] " + POSTER
+    assert [o["sha256"] for o in finding["ocr"]] == [f"{1:064x}", f"{2:064x}"]
