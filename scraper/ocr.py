@@ -264,8 +264,6 @@ class OcrReader:
 
     def configure(self, settings: Any, *, status: tuple[bool, str] | None = None) -> None:
         """Apply ``[ocr]`` settings (at start and on a daemon reload)."""
-        from alerts.timeutil import parse_duration
-
         self.settings = settings
         ok, message = status if status is not None else (
             tesseract_status(settings.languages) if settings.enabled else (False, "OCR dimatikan di konfigurasi"))
@@ -274,7 +272,7 @@ class OcrReader:
         if settings.enabled and not ok:
             log.warning("OCR off: %s", message)
         if self.fetcher is not None:
-            self.fetcher.max_bytes, self.fetcher.timeout = settings.max_bytes, parse_duration(settings.timeout)
+            self.fetcher.max_bytes, self.fetcher.timeout = settings.max_bytes, settings.timeout.seconds
 
     def enabled_for(self, platform: str) -> bool:
         """OCR on, Tesseract present, and ``platform`` not in ``[ocr] platforms_off``."""
@@ -375,9 +373,7 @@ def build_ocr(config: Any, gate: Any, storage_root: Path) -> OcrReader:
     """The OCR reader for ``config`` (composition root helper): cache under
     ``<storage>/ocr``, the page fetches' gate and User-Agent. Logs the start-up
     warning when Tesseract is missing."""
-    from alerts.timeutil import parse_duration
-
     settings = config.ocr
     fetcher = ImageFetcher(user_agent=config.http.user_agent, gate=gate, max_bytes=settings.max_bytes,
-                           timeout=parse_duration(settings.timeout))
+                           timeout=settings.timeout.seconds)
     return OcrReader(settings, Path(storage_root) / "ocr", fetcher)
