@@ -44,6 +44,8 @@ KATEGORI = {
     "slogan": "slogan kampanye", "hashtag": "tagar kampanye", "party": "nama partai",
     "number": "nomor urut", "gesture": "simbol atau gestur nomor urut", "call": "ajakan memilih",
     "support": "pernyataan dukungan", "campaign": "kegiatan kampanye", "neutral": "konteks netral",
+    "handle": "akun media sosial calon", "unknown": "calon di luar leksikon",
+    "praise": "penilaian positif", "attack": "serangan terhadap calon", "reporting": "gaya pemberitaan",
 }
 
 

@@ -88,3 +88,12 @@ def test_format_pending_is_indonesian_and_masked():
     assert format_pending([]) == "Tidak ada peringatan yang menunggu pengiriman."
     header, rule = text.splitlines()[:2]
     assert len(rule) >= len(header.rstrip()) - 1  # a rule as wide as the columns
+
+
+def test_every_detector_category_has_an_indonesian_label():
+    """Staff never see an English category tag: each category the detector can emit is in KATEGORI."""
+    from alerts.detect import _CATEGORY
+    from alerts.render import KATEGORI
+
+    missing = sorted(set(_CATEGORY.values()) - set(KATEGORI))
+    assert not missing, f"categories without an Indonesian label: {missing}"
