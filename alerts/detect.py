@@ -25,12 +25,11 @@ from alerts.decide import EVAL_NEAR, STANCE_CUES, Decision, decide
 from alerts.lexicon import Lexicon, Term
 from alerts.normalize import GESTURES, NormalizedText, find_emoji_signals, normalize
 from alerts.scoring import BONUS, BY_SPAN, Hit, Scorer, drop_contained, hit_from_term
+from alerts.severity import Severity
 from alerts.stance import Stance, StanceModel, default_model
 from alerts.targets import TargetFinder, in_spans, is_strong_reference, political_context, url_spans
 
 log = logging.getLogger(__name__)
-
-SEVERITIES = ("none", "low", "medium", "high")
 
 _CATEGORY = {
     "name": "candidate", "pair": "pair", "alias": "alias", "ambiguous": "ambiguous", "acronym": "acronym",
@@ -51,8 +50,8 @@ SHORT_POST = 25  # tokens: in a post this short every praise/attack word is abou
 
 
 def severity_at_least(severity: str, minimum: str) -> bool:
-    """True when ``severity`` is ``minimum`` or above (both from SEVERITIES)."""
-    return SEVERITIES.index(severity) >= SEVERITIES.index(minimum)
+    """True when ``severity`` is ``minimum`` or above (see :class:`alerts.severity.Severity`)."""
+    return Severity(severity).at_least(minimum)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import operator
 from dataclasses import dataclass, field
 
 from alerts.lexicon import Lexicon, Term
+from alerts.timeutil import WITA
 
 WEIGHTS = {
     "pair": 3.0, "hashtag": 3.0, "slogan": 3.0, "name": 2.5, "gesture_strong": 2.0,
@@ -40,7 +41,6 @@ MAX_CAMPAIGN_BONUS = 1.0
 NEAR = 6  # tokens between a call and its target
 CORROBORATE_NEAR = 8  # tokens between an election term and a weak target
 IN_CAMPAIGN_FACTOR = 1.5
-LOCAL_OFFSET = datetime.timedelta(hours=8)  # campaign days are WITA days
 
 _SUPPRESS_CLASS = {
     "call": "call", "call_phrase": "call", "support": "call", "campaign": "campaign",
@@ -265,11 +265,9 @@ class Scorer:
                     applies = ctx.t1 < hit.t0 and hit.t0 - ctx.t1 <= max(rule.window, 1)
                 else:
                     applies = rule.window == 0 or hit.distance(ctx) <= rule.window
-                if cls in rule.suppresses and applies:
+                if applies:
                     suppressed[i] = rule.reason
                     break
-            if hit.kind == "neutral":
-                continue
         targets: list[Hit] = []
         for i, hit in enumerate(live):
             reason = suppressed.get(i)
@@ -384,9 +382,10 @@ class Scorer:
         return ranked
 
     def _active(self, when: datetime.datetime | None) -> set[str]:
+        """Elections in their campaign on the WITA day of ``when`` (a naive time is UTC)."""
         if when is None:
             return set()
-        if when.tzinfo is not None:
-            when = when.astimezone(datetime.timezone.utc)
-        day = (when.replace(tzinfo=None) + LOCAL_OFFSET).date()
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        day = when.astimezone(WITA).date()  # campaign days are WITA days
         return {e.id for e in self.lexicon.elections if e.in_campaign(day)}

@@ -28,7 +28,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from alerts.detect import DEFAULT_THRESHOLDS, SEVERITIES, Detection, Detector, severity_at_least  # noqa: E402
+from alerts.detect import DEFAULT_THRESHOLDS, Detection, Detector, severity_at_least  # noqa: E402
+from alerts.severity import SEVERITIES  # noqa: E402
 from alerts.lexicon import Lexicon, load_lexicon  # noqa: E402
 
 DEFAULT_SET = ROOT / "tests" / "data" / "detector_eval.jsonl"

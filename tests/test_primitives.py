@@ -125,3 +125,23 @@ def test_durations_are_parsed_once_when_the_config_loads(tmp_path):
     assert config.interval_for("telegram") == config.schedule.interval.seconds
     again = pickle.loads(pickle.dumps(config.http.timeout))
     assert isinstance(again, DurationText) and again.seconds == 20.0
+
+
+def test_campaign_days_are_wita_days():
+    """Scoring asks the WITA calendar day (Asia/Makassar), not UTC+8 added by hand to a naive time."""
+    from datetime import datetime, time, timedelta, timezone
+    from pathlib import Path
+
+    from alerts.lexicon import load_lexicon
+    from alerts.scoring import Scorer
+    from alerts.timeutil import WITA
+
+    repo = Path(__file__).resolve().parents[1]
+    lexicon = load_lexicon(sorted((repo / "watchlists" / "lexicon").glob("*.toml")))
+    election = lexicon.elections[0]
+    scorer = Scorer(lexicon)
+    first_minute = datetime.combine(election.campaign_start, time(0, 30), tzinfo=WITA)  # 16:30 UTC the day before
+    assert election.id in scorer._active(first_minute.astimezone(timezone.utc))
+    assert election.id in scorer._active(first_minute.astimezone(timezone.utc).replace(tzinfo=None))  # naive = UTC
+    assert election.id not in scorer._active(first_minute - timedelta(hours=1))  # 23:30 WITA the day before
+    assert scorer._active(None) == set()
