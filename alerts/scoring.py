@@ -254,6 +254,30 @@ class Scorer:
         """Weigh ``hits`` in place; return (score, hits, election ids by relevance)."""
         neutral = [h for h in hits if h.kind == "neutral"]
         live = [h for h in hits if h.kind != "neutral"]
+        targets = self._targets(live, self._suppressions(live, neutral), mostly_caps)
+        campaign = [h for h in live if h.kind == "campaign" and not h.ignored]
+        calls = [h for h in live if h.kind in CALL_KINDS and not h.ignored]
+        self._corroborate(targets, campaign, calls)
+        # office titles: a name next to "Bupati"/"Presiden" is news unless something else is there
+        counted = [h for h in targets if h.weight > 0]
+        near_counted = _Proximity(counted)
+        bonus = self._call_bonus(calls, near_counted)
+        _titles_and_parties(counted, bonus)
+        cbonus = _campaign_bonus(campaign, counted, near_counted, targets)
+        # attribution and campaign periods
+        elections = self._attribute(counted)
+        active = self._active(when)
+        total = self._in_period(counted, active, bonus + cbonus)
+        for ctx in neutral:
+            rule = self.lexicon.neutral[ctx.context or ""]
+            ctx.reason = f"konteks penetral: {rule.reason}"
+        order = elections or [e for e in self.lexicon.elections if e.id in active and total > 0 and any(
+            h.kind in NUMBER_KINDS for h in counted)]
+        ids = [e if isinstance(e, str) else e.id for e in order]
+        return round(total, 2), hits, ids
+
+    def _suppressions(self, live: list[Hit], neutral: list[Hit]) -> dict[int, str]:
+        """Index in ``live`` -> the reason of the neutral context that suppresses that hit."""
         suppressed: dict[int, str] = {}
         rules = [(ctx, self.lexicon.neutral[ctx.context or ""]) for ctx in neutral]
         for i, hit in enumerate(live):
@@ -268,6 +292,12 @@ class Scorer:
                 if applies:
                     suppressed[i] = rule.reason
                     break
+        return suppressed
+
+    @staticmethod
+    def _targets(live: list[Hit], suppressed: dict[int, str], mostly_caps: bool) -> list[Hit]:
+        """Mark suppressed hits and lower-case acronyms ignored; the rest that are not calls or
+        campaign terms are the targets (a suppressed office title stays, with a note)."""
         targets: list[Hit] = []
         for i, hit in enumerate(live):
             reason = suppressed.get(i)
@@ -281,8 +311,10 @@ class Scorer:
                 if reason:
                     hit.notes.append(reason)
                 targets.append(hit)
-        campaign = [h for h in live if h.kind == "campaign" and not h.ignored]
-        calls = [h for h in live if h.kind in CALL_KINDS and not h.ignored]
+        return targets
+
+    def _corroborate(self, targets: list[Hit], campaign: list[Hit], calls: list[Hit]) -> None:
+        """Strong targets get their weight; a weak one counts only next to something that supports it."""
         near_campaign, near_calls = _Proximity(campaign), _Proximity(calls)
         for hit in targets:
             if hit.kind not in WEAK_KINDS:
@@ -300,9 +332,9 @@ class Scorer:
             else:
                 hit.ignored = True
                 hit.reason = f"'{hit.term}' sinyal lemah/ambigu tanpa penguat: tidak dihitung"
-        # office titles: a name next to "Bupati"/"Presiden" is news unless something else is there
-        counted = [h for h in targets if h.weight > 0]
-        near_counted = _Proximity(counted)
+
+    def _call_bonus(self, calls: list[Hit], near_counted: _Proximity) -> float:
+        """A call or support phrase counts only near a counted target; the bonus they add up to."""
         bonus = 0.0
         for call in calls:
             near = near_counted.first(call, NEAR)
@@ -314,29 +346,11 @@ class Scorer:
             else:
                 call.ignored = True
                 call.reason = f"ajakan '{call.term}' tanpa calon/nomor/partai di dekatnya: tidak dihitung"
-        titled = [h for h in counted if h.notes and h.kind in ("name", "alias")]
-        strong_other = any(h.kind in ("pair", "hashtag", "slogan", "number_explicit", "gesture_strong")
-                           for h in counted)
-        for hit in titled:
-            if bonus == 0 and not strong_other:
-                hit.weight = TITLE_WEIGHT
-        if bonus == 0:  # several parties and nothing else: a news item about parliament
-            for extra in [h for h in counted if h.kind in PARTY_KINDS][1:]:
-                extra.weight = min(extra.weight, PARTY_EXTRA_WEIGHT)
-        cbonus = 0.0
-        near_target = _Proximity(targets) if campaign else None
-        for term in campaign:
-            if counted and cbonus < MAX_CAMPAIGN_BONUS and near_counted.any(term, CORROBORATE_NEAR):
-                term.weight = CAMPAIGN_BONUS
-                cbonus += CAMPAIGN_BONUS
-                term.reason = f"istilah pemilu '{term.term}' dekat calon/nomor"
-            else:
-                term.reason = f"istilah pemilu '{term.term}' (hanya penguat)"
-                term.ignored = term.weight == 0 and not near_target.any(term, CORROBORATE_NEAR)
-        # attribution and campaign periods
-        elections = self._attribute(counted)
-        active = self._active(when)
-        total = bonus + cbonus
+        return bonus
+
+    def _in_period(self, counted: list[Hit], active: set[str], total: float) -> float:
+        """Weigh counted hits up inside a campaign period and give each its reason; ``total``
+        plus their weights (added in this order, as the score always was)."""
         for hit in counted:
             factor = 1.0
             if hit.election and hit.election in active:
@@ -349,13 +363,7 @@ class Scorer:
                 hit.reason = self._target_reason(hit)
             if factor > 1:
                 hit.reason += " (dalam masa kampanye)"
-        for ctx in neutral:
-            rule = self.lexicon.neutral[ctx.context or ""]
-            ctx.reason = f"konteks penetral: {rule.reason}"
-        order = elections or [e for e in self.lexicon.elections if e.id in active and total > 0 and any(
-            h.kind in NUMBER_KINDS for h in counted)]
-        ids = [e if isinstance(e, str) else e.id for e in order]
-        return round(total, 2), hits, ids
+        return total
 
     def _target_reason(self, hit: Hit) -> str:
         what = self._describe(hit)
@@ -389,3 +397,33 @@ class Scorer:
             when = when.replace(tzinfo=datetime.timezone.utc)
         day = when.astimezone(WITA).date()  # campaign days are WITA days
         return {e.id for e in self.lexicon.elections if e.in_campaign(day)}
+
+
+def _titles_and_parties(counted: list[Hit], bonus: float) -> None:
+    """Without a call: a name under an office title is news (low weight), and several parties
+    and nothing else is a news item about parliament (every party after the first counts less)."""
+    titled = [h for h in counted if h.notes and h.kind in ("name", "alias")]
+    strong_other = any(h.kind in ("pair", "hashtag", "slogan", "number_explicit", "gesture_strong")
+                       for h in counted)
+    for hit in titled:
+        if bonus == 0 and not strong_other:
+            hit.weight = TITLE_WEIGHT
+    if bonus == 0:
+        for extra in [h for h in counted if h.kind in PARTY_KINDS][1:]:
+            extra.weight = min(extra.weight, PARTY_EXTRA_WEIGHT)
+
+
+def _campaign_bonus(campaign: list[Hit], counted: list[Hit], near_counted: "_Proximity",
+                    targets: list[Hit]) -> float:
+    """Election terms near a counted target add a little (capped); alone they only corroborate."""
+    cbonus = 0.0
+    near_target = _Proximity(targets) if campaign else None
+    for term in campaign:
+        if counted and cbonus < MAX_CAMPAIGN_BONUS and near_counted.any(term, CORROBORATE_NEAR):
+            term.weight = CAMPAIGN_BONUS
+            cbonus += CAMPAIGN_BONUS
+            term.reason = f"istilah pemilu '{term.term}' dekat calon/nomor"
+        else:
+            term.reason = f"istilah pemilu '{term.term}' (hanya penguat)"
+            term.ignored = term.weight == 0 and not near_target.any(term, CORROBORATE_NEAR)
+    return cbonus
