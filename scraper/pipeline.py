@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from alerts.detect import Detector, severity_at_least
+from alerts.detect import Detector
 from alerts.outbox import Alert, DeliveryReport, Outbox
 from alerts.storage import is_disk_full
 from alerts.timeutil import iso, parse_iso, utc_now
@@ -27,7 +27,7 @@ from .cluster.codec import ParsedPage
 from .diff import diff_posts
 from .errors import FetchError, HealthProblem, LayoutChanged, RateLimited
 from .fetch.page import fetch_account_page
-from .finding import build_finding, finding_alert, person_json
+from .finding import finding_alert, person_json
 from .health import HealthBook, HealthEvent, empty_result_reason
 from .models import Account, Person, Post
 from .parsing import read_posts
@@ -237,13 +237,7 @@ async def _process(services: Services, person: Person, account: Account, result:
 
     page = await _fetch(services, adapter, account, memo)
     now = services.clock()
-    meta_update: dict[str, Any] = {}
-    etag = page.headers.get("etag") if page.headers else None
-    last_modified = page.headers.get("last-modified") if page.headers else None
-    if etag:
-        meta_update["etag"] = etag
-    if last_modified:
-        meta_update["last_modified"] = last_modified
+    meta_update = _validators(page)
     if page.not_modified:
         _succeeded(services, person, account, shard.listed_count())
         return
@@ -292,45 +286,9 @@ async def _process(services: Services, person: Person, account: Account, result:
         result.older = sum(1 for p, _ in candidates if first_scan.is_older(p, since))
         candidates = [(p, c) for p, c in candidates if not first_scan.is_older(p, since)]
 
-    # Each post with its images (OCR) and shared content; then the profile (sources.py).
-    findings: list[dict[str, Any]] = []
-    sources: dict[str, tuple[Post, list[Any], Page]] = {}  # finding id -> what the evidence keeps
-    for post, change in candidates:
-        images = await read_images(services, post, account)
-        finding = detect_post(services.detector, person, account, post, images, now=now, change=change,
-                              first_scan=is_first, record_from=RECORD_FROM)
-        if finding is not None:
-            findings.append(finding)
-            sources[finding["id"]] = (post, images, page)
-    for item in profile.items:
-        finding = detect_profile_item(services.detector, person, account, item, now=now, record_from=RECORD_FROM)
-        if finding is not None:
-            findings.append(finding)
-            sources[finding["id"]] = (item.post, item.images, profile.page or page)
-
-    known = services.findings.ids() if findings else set()
-    fresh = [f for f in findings if f["id"] not in known]
-    if fresh and services.evidence is not None:
-        for finding in fresh:
-            post, images, source_page = sources[finding["id"]]
-            images = await complete_images(services, images, account)
-            finding["evidence"] = await _capture(services, finding, post, source_page, adapter, account,
-                                                 person, images)
-
-    names = {e.id: e.name for e in services.detector.lexicon.elections}
-    for finding in fresh:
-        if services.outbox.enqueue(finding_alert(finding, names)):
-            result.alerts += 1
-    services.findings.add_new(fresh)
-
-    deleted_ids = {s.post_id for s in changes.deleted}
-    if deleted_ids:
-        stamp = iso(now)
-        affected = {f["id"] for f in services.findings.all()
-                    if f.get("account_key") == account.key and f.get("post_id") in deleted_ids}
-        services.findings.update_many(affected, lambda doc: doc.update(post_deleted_at=doc.get("post_deleted_at") or stamp))
-        if person.nip in services.open_cases:
-            result.alerts += _case_deletions(services, person, account, changes.deleted, now)
+    findings, sources = await _detect(services, person, account, page, candidates, profile, now, is_first)
+    fresh = await _record_findings(services, person, account, adapter, findings, sources, result)
+    _mark_deleted(services, person, account, changes.deleted, now, result)
 
     flagged: dict[str, list[str]] = {}
     for f in findings:
@@ -348,6 +306,73 @@ async def _process(services: Services, person: Person, account: Account, result:
                  result.new, result.edited, result.deleted, result.findings,
                  f"; first scan: {result.older} posts from before {iso(since)} stored without alerting"
                  if result.older else "")
+
+
+def _validators(page: Page) -> dict[str, Any]:
+    """The page's ETag/Last-Modified, kept for the next conditional GET."""
+    meta: dict[str, Any] = {}
+    if page.headers and page.headers.get("etag"):
+        meta["etag"] = page.headers.get("etag")
+    if page.headers and page.headers.get("last-modified"):
+        meta["last_modified"] = page.headers.get("last-modified")
+    return meta
+
+
+async def _detect(services: Services, person: Person, account: Account, page: Page,
+                  candidates: list[tuple[Post, str]], profile: Any, now: datetime, is_first: bool,
+                  ) -> tuple[list[dict[str, Any]], dict[str, tuple[Post, list[Any], Page]]]:
+    """Each new or edited post with its images (OCR) and shared content, then the profile
+    (sources.py): the findings, and per finding id what its evidence keeps (post, images, page)."""
+    findings: list[dict[str, Any]] = []
+    sources: dict[str, tuple[Post, list[Any], Page]] = {}
+    for post, change in candidates:
+        images = await read_images(services, post, account)
+        finding = detect_post(services.detector, person, account, post, images, now=now, change=change,
+                              first_scan=is_first, record_from=RECORD_FROM)
+        if finding is not None:
+            findings.append(finding)
+            sources[finding["id"]] = (post, images, page)
+    for item in profile.items:
+        finding = detect_profile_item(services.detector, person, account, item, now=now, record_from=RECORD_FROM)
+        if finding is not None:
+            findings.append(finding)
+            sources[finding["id"]] = (item.post, item.images, profile.page or page)
+    return findings, sources
+
+
+async def _record_findings(services: Services, person: Person, account: Account, adapter: Adapter,
+                           findings: list[dict[str, Any]], sources: dict[str, tuple[Post, list[Any], Page]],
+                           result: AccountResult) -> list[dict[str, Any]]:
+    """The findings not known yet: their evidence, then their alerts (durable in the outbox before
+    anything is marked done), then the findings store. Returns them."""
+    known = services.findings.ids() if findings else set()
+    fresh = [f for f in findings if f["id"] not in known]
+    if fresh and services.evidence is not None:
+        for finding in fresh:
+            post, images, source_page = sources[finding["id"]]
+            images = await complete_images(services, images, account)
+            finding["evidence"] = await _capture(services, finding, post, source_page, adapter, account,
+                                                 person, images)
+    names = {e.id: e.name for e in services.detector.lexicon.elections}
+    for finding in fresh:
+        if services.outbox.enqueue(finding_alert(finding, names)):
+            result.alerts += 1
+    services.findings.add_new(fresh)
+    return fresh
+
+
+def _mark_deleted(services: Services, person: Person, account: Account, deleted: list[Any], now: datetime,
+                  result: AccountResult) -> None:
+    """Findings of posts no longer listed get ``post_deleted_at``; with an open case, an alert at once."""
+    deleted_ids = {s.post_id for s in deleted}
+    if not deleted_ids:
+        return
+    stamp = iso(now)
+    affected = {f["id"] for f in services.findings.all()
+                if f.get("account_key") == account.key and f.get("post_id") in deleted_ids}
+    services.findings.update_many(affected, lambda doc: doc.update(post_deleted_at=doc.get("post_deleted_at") or stamp))
+    if person.nip in services.open_cases:
+        result.alerts += _case_deletions(services, person, account, deleted, now)
 
 
 def _case_deletions(services: Services, person: Person, account: Account, deleted: list[Any], now: datetime) -> int:
