@@ -12,15 +12,17 @@ not exist): reported, never read as "no posts".
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
 from ..errors import LayoutChanged, NotFound
 from ..models import Account, Deferred, Post
 from . import register
-from .base import Adapter, FetchMode, Page, abs_url, build_posts, check_status, element_text, origin, parse_time
+from .base import Adapter, FetchMode, Page, abs_url, build_posts, check_status, origin, parse_time
+from .text import _NONSPACE, lxml_element_text as element_text
 
 _NAME = re.compile(r"^[A-Za-z0-9_]{3,64}$")
 _BG_URL = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)")
@@ -80,20 +82,65 @@ class TelegramAdapter(Adapter):
 
     def parse(self, page: Page, account: Account) -> list[Post]:
         check_status(page)
-        soup = BeautifulSoup(page.body, "lxml")
-        messages = soup.find_all("div", class_="tgme_widget_message")
+        root = _lxml_root(page.body)
+        messages = [el for el in root.iter("div") if "tgme_widget_message" in _classes(el)]
         if not messages:
-            if soup.find(class_="tme_no_messages_found"):
+            if any("tme_no_messages_found" in _classes(el) for el in root.iter()):
                 return []
-            if soup.find(class_="tgme_channel_history"):
+            if any("tgme_channel_history" in _classes(el) for el in root.iter()):
                 raise LayoutChanged("halaman kanal Telegram tanpa postingan dan tanpa penanda kanal kosong",
                                     url=page.url)
             raise NotFound("kanal Telegram tidak tersedia atau tidak punya pratinjau publik (t.me/s/)", url=page.url)
         base = page.final_url or page.url
-        older = next((link for link in soup.find_all("link") if link.get("rel") == ["prev"]), None)
-        older_href = older.get("href") if older else None
-        return build_posts((m for m in messages if "service_message" not in (m.get("class") or [])),
-                           lambda msg: _post(msg, base, account, older_href), url=page.url)
+        older = next((link for link in root.iter("link") if _NONSPACE.findall(link.get("rel") or "") == ["prev"]), None)
+        older_href = older.get("href") if older is not None else None
+        raws = _Raws(page.body)
+        return build_posts(((n, m) for n, m in enumerate(messages) if "service_message" not in _classes(m)),
+                           lambda item: _post(item[1], base, account, older_href, Deferred(partial(raws.get, item[0]))),
+                           url=page.url)
+
+
+def _lxml_root(body: str):  # noqa: ANN202 (an lxml element)
+    """The page parsed the way bs4's lxml tree builder feeds it (so the tree is the one
+    the bs4 parser saw): a leading BOM dropped, fed as text, as UTF-8 if lxml refuses."""
+    body = body[1:] if body[:1] == "\ufeff" else body
+    for markup, encoding in ((body, None), (body.encode("utf-8", "surrogatepass"), "utf-8")):
+        try:
+            parser = etree.HTMLParser(encoding=encoding)
+            parser.feed(markup)
+            root = parser.close()
+        except (UnicodeError, LookupError, etree.ParserError):
+            continue
+        if root is not None:
+            return root
+    return etree.Element("html")  # nothing parsed: an empty page
+
+
+class _Raws:
+    """A post's raw fragment as bs4 serialises it (the stored format), made only when read:
+    the page is parsed with bs4 once, on the first read (evidence)."""
+
+    def __init__(self, body: str) -> None:
+        self.body: str | None = body
+        self.fragments: list[str] = []
+
+    def get(self, n: int) -> str:
+        if self.body is not None:
+            from bs4 import BeautifulSoup
+
+            soup = BeautifulSoup(self.body, "lxml")
+            self.fragments = [m.decode() for m in soup.find_all("div", class_="tgme_widget_message")]
+            self.body = None
+        return self.fragments[n] if n < len(self.fragments) else ""
+
+
+def _classes(el) -> list[str]:  # noqa: ANN001
+    return _NONSPACE.findall(el.get("class") or "")
+
+
+def _tags(el):  # noqa: ANN001, ANN202
+    """The element's descendant tags (not itself, not comments), in document order."""
+    return (d for d in el.iterdescendants() if isinstance(d.tag, str))
 
 
 class _Index:
@@ -101,32 +148,35 @@ class _Index:
     message instead of a CSS selector run over it per field (issue #17: the
     selectors were most of a cycle's CPU)."""
 
-    def __init__(self, msg: Tag) -> None:
+    def __init__(self, msg) -> None:  # noqa: ANN001
         self.msg = msg
         self.order: dict[int, int] = {}
-        self.by_class: dict[str, list[Tag]] = {}
-        for pos, el in enumerate(msg.find_all(True)):
+        self.by_class: dict[str, list] = {}
+        for pos, el in enumerate(_tags(msg)):
             self.order[id(el)] = pos
-            for cls in el.get("class") or ():
+            for cls in _classes(el):
                 self.by_class.setdefault(cls, []).append(el)
 
-    def all(self, cls: str, name: str | None = None, attr: str | None = None,
-            inside: Tag | None = None) -> list[Tag]:
+    def all(self, cls: str, name: str | None = None, attr: str | None = None, inside=None) -> list:  # noqa: ANN001
         """Like ``inside.select(f"{name}.{cls}[{attr}]")`` (``inside`` defaults to the message)."""
         return [el for el in self.by_class.get(cls, ())
-                if (name is None or el.name == name) and (attr is None or el.get(attr) is not None)
-                and (inside is None or inside is self.msg or any(p is inside for p in el.parents))]
+                if (name is None or el.tag == name) and (attr is None or el.get(attr) is not None)
+                and (inside is None or inside is self.msg or any(p is inside for p in el.iterancestors()))]
 
-    def first(self, cls: str, name: str | None = None, attr: str | None = None,
-              inside: Tag | None = None) -> Tag | None:
+    def first(self, cls: str, name: str | None = None, attr: str | None = None, inside=None):  # noqa: ANN001, ANN201
         found = self.all(cls, name, attr, inside)
         return found[0] if found else None
 
-    def sorted(self, els: list[Tag]) -> list[Tag]:
+    def sorted(self, els: list) -> list:
         return sorted(els, key=lambda el: self.order.get(id(el), 0))
 
 
-def _post(msg: Tag, base: str, account: Account, older: str | None) -> Post:
+def _find(el, name: str, attr: str):  # noqa: ANN001, ANN202
+    """bs4's ``el.find(name, attrs={attr: True})``: the first descendant ``name`` having ``attr``."""
+    return next((d for d in el.iterdescendants(name) if d.get(attr) is not None), None)
+
+
+def _post(msg, base: str, account: Account, older: str | None, raw: Deferred) -> Post:  # noqa: ANN001
     data_post = msg.get("data-post") or ""
     if not isinstance(data_post, str) or "/" not in data_post:
         raise LayoutChanged("postingan Telegram tanpa atribut data-post", url=base)
@@ -134,19 +184,22 @@ def _post(msg: Tag, base: str, account: Account, older: str | None) -> Post:
     index = _Index(msg)
     date_links = index.all("tgme_widget_message_date", "a")
     date_link = date_links[0] if date_links else None
-    time_el = next((t for link in date_links for t in [link.find("time", attrs={"datetime": True})] if t), None) \
-        or msg.find("time", attrs={"datetime": True})
+    time_el = next((t for link in date_links for t in [_find(link, "time", "datetime")] if t is not None), None)
+    if time_el is None:
+        time_el = _find(msg, "time", "datetime")
     if date_link is None or time_el is None:
         raise LayoutChanged(f"postingan Telegram {data_post} tanpa tautan/tanggal", url=base)
     url = abs_url(base, date_link.get("href")) or f"{origin(account.url)}/{data_post}"
-    bubble = index.first("tgme_widget_message_bubble") or msg
-    text_el = bubble.find(class_="tgme_widget_message_text", recursive=False)
-    text = element_text(text_el) if text_el else ""
+    bubble = index.first("tgme_widget_message_bubble")
+    if bubble is None:
+        bubble = msg
+    text_el = next((c for c in bubble if isinstance(c.tag, str) and "tgme_widget_message_text" in _classes(c)), None)
+    text = element_text(text_el) if text_el is not None else ""
     poll = index.first("tgme_widget_message_poll", inside=bubble)
     if poll is not None:
         question = index.first("tgme_widget_message_poll_question", inside=poll)
         options = [element_text(o) for o in index.all("tgme_widget_message_poll_option_text", inside=poll)]
-        poll_text = "\n".join([element_text(question) if question else "", *("- " + o for o in options)]).strip()
+        poll_text = "\n".join([element_text(question), *("- " + o for o in options)]).strip()
         text = f"{text}\n\n{poll_text}".strip()
     return Post(
         platform="telegram",
@@ -156,7 +209,7 @@ def _post(msg: Tag, base: str, account: Account, older: str | None) -> Post:
         published=parse_time(time_el.get("datetime")),
         text=text,
         media=_media(index, base),
-        raw=Deferred(msg.decode),  # serialised only if evidence reads it (issue #17)
+        raw=raw,  # serialised only if evidence reads it (issue #17)
         extra=_extra(index, base, data_post, older),
     )
 
@@ -168,8 +221,9 @@ def _media(index: _Index, base: str) -> tuple[str, ...]:
         m = _BG_URL.search(el.get("style") or "")
         if m:
             found.append(abs_url(base, m.group(1)))
-    for el in index.msg.find_all(["video", "audio"], src=True):
-        found.append(abs_url(base, el.get("src")))
+    for el in index.msg.iterdescendants("video", "audio"):
+        if el.get("src") is not None:
+            found.append(abs_url(base, el.get("src")))
     for el in index.all("tgme_widget_message_document_wrap", "a", "href"):
         found.append(abs_url(base, el.get("href")))
     return tuple(dict.fromkeys(u for u in found if u))
@@ -187,14 +241,14 @@ def _extra(index: _Index, base: str, data_post: str, older: str | None) -> dict[
         "link_preview_description": ("link_preview_description", None),
     }
     for key, (cls, name) in pairs.items():
-        el = index.first(cls, name)
-        if el is not None and element_text(el):
-            extra[key] = element_text(el)
+        text = element_text(index.first(cls, name))
+        if text:
+            extra[key] = text
     forwarded = index.first("tgme_widget_message_forwarded_from")
     if forwarded is not None:
         extra.update(share=True, share_kind="forward",
                      original_author=extra.get("forwarded_from") or element_text(forwarded))
-        link = forwarded.find("a", href=True)
+        link = _find(forwarded, "a", "href")
         if link is not None and abs_url(base, link.get("href")):
             extra["original_url"] = abs_url(base, link.get("href"))
     preview = index.first("tgme_widget_message_link_preview", "a", "href")

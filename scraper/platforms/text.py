@@ -32,6 +32,11 @@ SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "svg", "head",
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 _SPACES = re.compile(r"[^\S\n]+")
 _TAG = re.compile(r"<[A-Za-z!/]")
+_NONSPACE = re.compile(r"\S+")  # how bs4 splits a class attribute
+#: tags whose strings bs4 gives its own class (Script, RubyTextString, ...): element_text skips them
+_QUIET_STRINGS = frozenset({"script", "style", "template", "rt", "rp"})
+_KEEP_BLANKS = frozenset({"pre", "textarea"})  # bs4 keeps all-blank strings as they are only in these
+_ASCII_SPACES = " \n\t\x0c\r"
 _BREAK = "\x00"  # a block boundary marker, resolved after the walk
 _PARA = "\x01"  # the end of a paragraph: a blank line
 _BOUNDARY = re.compile(r"\s*[\x00\x01][\s\x00\x01]*")
@@ -95,6 +100,104 @@ def element_text(element: Tag | None, *, pre_wrap: bool = False) -> str:
         else:
             stack.extend(reversed(list(node.children)))
     return _finish("".join(out))
+
+
+# -- the same text from an lxml element (issue #17: Telegram parses with lxml directly) -----
+# Proven identical to element_text on every Telegram capture and test fixture
+# (tests/test_platform_telegram_lxml.py compares the two on every element).
+
+def _lx_is_tag(node: object) -> bool:
+    return isinstance(getattr(node, "tag", None), str)  # comments/PIs have a callable tag
+
+
+def _lx_classes(el: object) -> list[str]:
+    return _NONSPACE.findall(el.get("class") or "")  # type: ignore[attr-defined]
+
+
+def _lx_inline_div(el, quiet: bool) -> bool:  # noqa: ANN001 (an lxml element)
+    """:func:`_inline_div` on lxml: a sibling is a text node (the previous element's tail
+    or the parent's text; the element's own tail), an element, or a comment/PI. ``quiet``:
+    the div sits inside a tag whose strings bs4 types apart (rt, rp, script, ...)."""
+    prev = el.getprevious()
+    if prev is not None:
+        before = prev.tail if prev.tail else prev
+    else:
+        parent = el.getparent()
+        before = parent.text if parent is not None and parent.text else None
+    for sibling in (before, el.tail if el.tail else el.getnext()):
+        if isinstance(sibling, str):
+            if sibling.strip() and not quiet:
+                return True
+        elif sibling is not None and _lx_is_tag(sibling) and sibling.tag not in BLOCK_TAGS \
+                and sibling.tag not in SKIP_TAGS and sibling.tag != "br":
+            return True
+    return False
+
+
+def _lx_push(stack: list[object], el, quiet: bool, keep: bool) -> None:  # noqa: ANN001
+    """Queue the element's children as bs4 sees them, last first: text nodes (``(text,)``;
+    left out where bs4 gives them a string class element_text skips; all-blank ones
+    become one newline or space, as bs4 stores them outside pre/textarea) and
+    ``(element, quiet, keep)``."""
+    quiet = quiet or el.tag in _QUIET_STRINGS
+    keep = keep or el.tag in _KEEP_BLANKS
+    nodes: list[object] = [(_lx_str(el.text, keep),)] if el.text and not quiet else []
+    for child in el:
+        nodes.append((child, quiet, keep))
+        if child.tail and not quiet:
+            nodes.append((_lx_str(child.tail, keep),))
+    stack.extend(reversed(nodes))
+
+
+def _lx_str(text: str, keep: bool) -> str:
+    if keep or text.strip(_ASCII_SPACES):
+        return text
+    return "\n" if "\n" in text else " "
+
+
+def lxml_element_text(element, *, pre_wrap: bool = False) -> str:  # noqa: ANN001
+    """:func:`element_text` of an lxml element (same walk, same output)."""
+    if element is None:
+        return ""
+    out: list[str] = []
+    stack: list[object] = []
+    ancestors = [a.tag for a in element.iterancestors()]
+    _lx_push(stack, element, any(t in _QUIET_STRINGS for t in ancestors), any(t in _KEEP_BLANKS for t in ancestors))
+    while stack:
+        item = stack.pop()
+        if type(item) is str:  # a boundary marker
+            out.append(item)
+            continue
+        if len(item) == 1:  # a text node
+            text = item[0]
+            out.append(text.replace("\r\n", "\n").replace("\r", "\n") if pre_wrap else _WS.sub(" ", text))
+            continue
+        node, quiet, keep = item
+        if not _lx_is_tag(node):
+            continue
+        name = node.tag
+        if name in SKIP_TAGS:
+            continue
+        if name == "br":
+            out.append("\n")
+        elif name == "img":
+            out.append(_lx_emoji_alt(node))
+        else:
+            if name in BLOCK_TAGS and not (name == "div" and _lx_inline_div(node, quiet)):
+                out.append(_BREAK)
+                stack.append(_PARA if name == "p" else _BREAK)
+            _lx_push(stack, node, quiet, keep)
+    return _finish("".join(out))
+
+
+def _lx_emoji_alt(img) -> str:  # noqa: ANN001
+    alt = (img.get("alt") or "").strip()
+    if not alt or len(alt) > 16:
+        return ""
+    hint = f"{img.get('src') or ''} {' '.join(_lx_classes(img))}".lower()
+    if "emoji" in hint or not any(ch.isalnum() for ch in alt):
+        return alt
+    return ""
 
 
 def _finish(joined: str) -> str:
