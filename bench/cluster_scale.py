@@ -38,7 +38,7 @@ async def cycles(config_path: Path, count: int) -> list[tuple[float, float, dict
     """(wall s, coordinator CPU s, summary) of ``count`` cycles."""
     from scraper.app import open_runtime
     from scraper.config import load_config
-    from scraper.pipeline import run_cycle
+    from scraper.cycle import run_cycle
 
     config = load_config(config_path)
     out = []

@@ -30,7 +30,7 @@ from _sim import SiteProcess, header, median, write_setup  # noqa: E402
 async def cycles(config_path: Path, count: int, host_jitter: float | None) -> list[tuple[float, dict]]:
     from scraper.app import open_runtime
     from scraper.config import load_config
-    from scraper.pipeline import run_cycle
+    from scraper.cycle import run_cycle
 
     config = load_config(config_path)
     out = []

@@ -251,7 +251,7 @@ async def run_once(config: Config, progress: CycleProgress | None = None) -> dic
     """
     from alerts.storage import is_disk_full
 
-    from .pipeline import run_cycle
+    from .cycle import run_cycle
     from .status import record_cycle
 
     async with open_runtime(config) as rt:

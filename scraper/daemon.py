@@ -34,10 +34,11 @@ from alerts.timeutil import utc_now
 from . import __version__
 from .app import alert_renderer, build_detector, load_checked, open_runtime
 from .cases import case_interval
-from .daemon_jobs import HousekeepingJobs
 from .config import Config
+from .cycle import RunTotals, deliver
+from .daemon_jobs import HousekeepingJobs
 from .models import Account, Person
-from .pipeline import AccountResult, RunTotals, deliver, process_account
+from .pipeline import AccountResult, process_account
 from .schedule import Scheduler
 from .status import PassTracker, in_force, record_daemon, rejected
 from .systemd import notify, watchdog_interval

@@ -18,7 +18,8 @@ from alerts.storage import pid_alive
 from alerts.timeutil import fmt_wita, iso, utc_now
 
 from . import __version__
-from .pipeline import AccountResult, RunTotals
+from .cycle import RunTotals
+from .pipeline import AccountResult
 from .store import read_state, storage_layout, write_state
 
 

@@ -77,7 +77,7 @@ city = "Penajam"
 
 def run_cycle(config: Config) -> dict:
     from scraper.app import open_runtime
-    from scraper.pipeline import run_cycle as cycle
+    from scraper.cycle import run_cycle as cycle
 
     async def go() -> dict:
         async with open_runtime(config) as rt:

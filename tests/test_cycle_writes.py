@@ -12,7 +12,7 @@ import pytest
 import alerts.storage as storage
 from scraper.app import open_runtime
 from scraper.config import load_config
-from scraper.pipeline import run_cycle
+from scraper.cycle import run_cycle
 from tests.daemon_harness import utc, write_config, write_watchlist
 
 N = 24
