@@ -197,6 +197,8 @@ def _announce(services: Services, event: Any, person: Person, account: Account) 
         services.health.retract(event)
 
 
+# About 80 lines on purpose: the run's steps in their order (resolve, fetch, the two "nothing changed"
+# exits, parse, diff and first scan, detect, record, shard write), each a call; the early exits keep it flat.
 async def _process(services: Services, person: Person, account: Account, result: AccountResult) -> None:
     adapter = get_adapter(account.platform)
     shard = services.posts.shard(account)
