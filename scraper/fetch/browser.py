@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 from contextlib import asynccontextmanager
 from pathlib import Path
 from datetime import datetime
@@ -21,76 +20,23 @@ from alerts.timeutil import utc_now
 
 from ..errors import FetchError, RateLimited
 from ..platforms.base import Page
+from .browser_capture import _Capture
+# Re-exported: conftest, docs/img/screenshots.py and others import find_chromium from here.
+from .browser_launch import (  # noqa: F401
+    CHROMIUM_FLAGS,
+    DEBIAN_CHROMIUM,
+    DRIVER_NODE_OPTIONS,
+    _playwright_chromium_path,
+    _start_playwright,
+    find_chromium,
+)
 from .http import DEFAULT_COOLDOWN, parse_retry_after
 from .politeness import host_key
 
 log = logging.getLogger(__name__)
 
-#: flags that avoid hangs and phoning home on a closed network
-CHROMIUM_FLAGS = [
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-] + [
-    # memory (issue #17): share renderer processes between the short-lived
-    # contexts instead of one (or more) per page, and drop features a
-    # headless scraper never uses
-    # (no --disable-features here: it would replace the list Playwright passes)
-    "--renderer-process-limit=1",
-    "--disable-site-isolation-trials",
-    "--in-process-gpu",
-    "--no-zygote",
-    "--disable-extensions",
-    "--mute-audio",
-    "--js-flags=--max-old-space-size=256 --max-semi-space-size=1",
-]
-#: V8 options for Playwright's Node driver: a small young generation (its default
-#: grows the driver to ~140 MB PSS over a cycle of contexts)
-DRIVER_NODE_OPTIONS = "--max-semi-space-size=1 --max-old-space-size=192"
 #: resource types a fetch of the DOM never needs (evidence screenshots load them)
 BLOCKED_IN_FETCH = frozenset({"image", "font", "media"})
-DEBIAN_CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-
-
-def find_chromium(configured: str = "") -> str | None:
-    """The Chromium to launch: the configured one, Playwright's own, else Debian's.
-
-    Returns None to mean "let Playwright use its own download".
-    Raises FetchError when nothing usable exists.
-    """
-    if configured:
-        if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
-            raise FetchError(f"[browser] executable {configured!r} does not exist or is not executable")
-        return configured
-    own = _playwright_chromium_path()
-    if own and os.path.isfile(own):
-        return None
-    for candidate in DEBIAN_CHROMIUM:
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    raise FetchError("no Chromium found: run `playwright install chromium`, or `apt-get install chromium`, "
-                     "or set [browser] executable")
-
-
-def _playwright_chromium_path() -> str | None:
-    """Where Playwright's own Chromium would be, without launching anything."""
-    root = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or os.path.expanduser("~/.cache/ms-playwright")
-    if not os.path.isdir(root):
-        return None
-    for name in sorted(os.listdir(root), reverse=True):
-        if name.startswith("chromium-") or name.startswith("chromium_headless_shell-"):
-            for rel in ("chrome-linux/chrome", "chrome-linux64/chrome",
-                        "chrome-headless-shell-linux64/chrome-headless-shell", "chrome-linux/headless_shell"):
-                path = os.path.join(root, name, rel)
-                if os.path.isfile(path):
-                    return path
-    return None
 
 
 class Browser:
@@ -398,54 +344,6 @@ class Browser:
 
         atomic_write_bytes(target, json.dumps(state).encode())
         return target
-
-
-#: captured network responses: at most this many, each at most this many characters
-CAPTURE_MAX_RESPONSES = 20
-CAPTURE_MAX_CHARS = 5_000_000
-
-
-class _Capture:
-    """Bodies of the responses whose URL contains one of ``markers``, read as they arrive."""
-
-    def __init__(self, markers: tuple[str, ...]):
-        self.markers = tuple(markers)
-        self.tasks: list[asyncio.Task[tuple[str, str] | None]] = []
-
-    def on_response(self, response: Any) -> None:
-        if len(self.tasks) < CAPTURE_MAX_RESPONSES and any(m in response.url for m in self.markers):
-            self.tasks.append(asyncio.ensure_future(self._read(response)))
-
-    @staticmethod
-    async def _read(response: Any) -> tuple[str, str] | None:
-        try:
-            if response.status != 200:
-                return None
-            text = await response.text()
-        except Exception as exc:  # the page navigated away, the body is gone: the DOM remains
-            log.debug("captured response %s unreadable: %s", response.url, exc)
-            return None
-        return (response.url, text) if len(text) <= CAPTURE_MAX_CHARS else None
-
-    async def bodies(self) -> tuple[tuple[str, str], ...]:
-        if not self.tasks:
-            return ()
-        done = await asyncio.gather(*self.tasks, return_exceptions=True)
-        return tuple(item for item in done if isinstance(item, tuple))
-
-
-async def _start_playwright() -> Any:
-    """Start Playwright's driver with :data:`DRIVER_NODE_OPTIONS` (unless NODE_OPTIONS is set)."""
-    from playwright.async_api import async_playwright
-
-    own = "NODE_OPTIONS" not in os.environ
-    if own:
-        os.environ["NODE_OPTIONS"] = DRIVER_NODE_OPTIONS  # read by the driver process at its start
-    try:
-        return await async_playwright().start()
-    finally:
-        if own:
-            os.environ.pop("NODE_OPTIONS", None)
 
 
 async def _skip_heavy(route: Any) -> None:
