@@ -1,4 +1,5 @@
-"""``pantau run``: the daemon (wiring, signals, reload, systemd notify).
+"""``pantau run``: the daemon (wiring, signals, reload, systemd notify); the reload itself is in
+:mod:`scraper.daemon_reload`, the housekeeping jobs in :mod:`scraper.daemon_jobs`.
 
 - SIGTERM / SIGINT: stop starting runs, give running account jobs a grace
   period, cancel the rest, close the browser, exit 0 -- all within
@@ -32,15 +33,15 @@ from alerts.storage import DISK, is_disk_full
 from alerts.timeutil import utc_now
 
 from . import __version__
-from .app import alert_renderer, build_detector, load_checked, open_runtime
-from .cases import case_interval
+from .app import load_checked, open_runtime
 from .config import Config
 from .cycle import RunTotals, deliver
 from .daemon_jobs import HousekeepingJobs
+from .daemon_reload import ConfigReload
 from .models import Account, Person
 from .pipeline import AccountResult, process_account
 from .schedule import Scheduler
-from .status import PassTracker, in_force, record_daemon, rejected
+from .status import PassTracker, in_force, record_daemon
 from .systemd import notify, watchdog_interval
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def sweep_temp_files(root: Path, now: float | None = None, max_age: float = TEMP
     return removed
 
 
-class Daemon(HousekeepingJobs):
+class Daemon(HousekeepingJobs, ConfigReload):
     def __init__(self, config_path: Path, clock: Callable[[], datetime] = utc_now):
         self.config_path = config_path
         self.clock = clock  # every time the daemon records (tests pass a fake clock)
@@ -247,89 +248,6 @@ class Daemon(HousekeepingJobs):
             self._record(state="stopped", stopped=self.clock(), next_cycle=None, storage_problem=None)
         self.pool.shutdown(wait=False, cancel_futures=True)
         log.info("stopped")
-
-    # -- reload --------------------------------------------------------------
-    def _watched_files(self) -> list[Path]:
-        files = [self.config_path]
-        if self.config is not None:
-            files += self.config.watchlist_files() + self.config.lexicon_files()
-            templates = getattr(self.config.alerts, "templates_dir", "")
-            if templates:
-                files += sorted((self.config.base_dir / templates).glob("*"))
-        return files
-
-    def _watched_signature(self) -> dict[str, tuple[int, int]]:
-        sig = {}
-        for f in self._watched_files():
-            try:
-                st = f.stat()
-                sig[str(f)] = (st.st_mtime_ns, st.st_size)
-            except OSError:
-                sig[str(f)] = (-1, -1)
-        return sig
-
-    def _reload(self) -> bool:
-        """Load everything anew; on any problem keep the last good version."""
-        self._signature = self._watched_signature()
-        try:
-            config, people = load_checked(self.config_path)
-            detector = build_detector(config)
-        except ProblemsError as exc:
-            for problem in exc.problems:
-                log.error("reload rejected: %s", problem)
-            log.error("reload rejected (%d problem(s)); the last good configuration keeps running",
-                      len(exc.problems))
-            self._record_reload(rejected(exc.problems, self.clock()))
-            return False
-        except Exception as exc:
-            log.error("reload rejected: %s: %s; the last good configuration keeps running",
-                      type(exc).__name__, exc)
-            self._record_reload(rejected([f"{type(exc).__name__}: {exc}"], self.clock()))
-            return False
-        old = self.config
-        assert old is not None
-        if config.storage_dir != old.storage_dir or config.browser != old.browser or config.cluster != old.cluster:
-            log.warning("[storage], [browser] and [cluster] changes take effect after a restart")
-        services = self.runtime.services
-        services.detector = detector
-        if config.ocr != old.ocr and getattr(services, "ocr", None) is not None:
-            services.ocr.configure(config.ocr)  # [ocr] (on/off, platforms, limits) applies at once
-        services.run_timeout = config.schedule.run_timeout.seconds
-        if config.alerts != old.alerts:
-            # same queue, new channels and renderer; results a full disk refused stay remembered
-            services.outbox.reconfigure(config.alerts, renderer=alert_renderer(config))
-        config.storage = old.storage  # see the warning above
-        config.browser = old.browser
-        config.cluster = old.cluster  # the fetcher (local or the workers) is built at start
-        self.config = config
-        self._gate = asyncio.Semaphore(config.run_concurrency)
-        self._apply_people(people)
-        self._schedule_housekeeping()
-        log.info("reloaded: %d accounts of %d people", len(self.people), len(people))
-        self._record_reload(None, in_force=in_force(people, self.clock()), accounts=len(self.people))
-        self._notify_status()
-        return True
-
-    def _record_reload(self, rejection: dict | None, **fields: Any) -> None:
-        """state.json: the rejected reload (or None after a good one) for ``pantau status``."""
-        self._record(reload_rejected=rejection, **fields)
-
-    def _apply_people(self, people: list[Person]) -> None:
-        assert self.config is not None
-        self.people = {a.key: (p, a) for p in people for a in p.accounts}
-        self.runtime.people = people
-        self.passes.set_keys(set(self.people))
-        jitter = self.config.schedule.jitter.seconds
-        case_seconds = self.config.schedule.case_interval.seconds
-        jobs = {}
-        for key, (person, account) in self.people.items():
-            interval = self.config.interval_for(account.platform)
-            if account.interval is not None:
-                interval = account.interval.seconds
-            interval = case_interval(interval, case_seconds, person.nip, self.open_cases)
-            jobs[key] = (interval, min(jitter, interval / 2), self._account_job(key),
-                         f"{account.url} ({person.name})")
-        self.scheduler.set_accounts(jobs, first_run_spread=min(jitter, 60.0))
 
     def _schedule_housekeeping(self) -> None:
         assert self.config is not None
