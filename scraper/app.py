@@ -293,11 +293,14 @@ from .report_ops import (REPORT_FORMATS, REPORT_MEDIA, Report, ReportError, elec
                          evidence_bundle, make_report, report_refusal)
 
 
-def verify_and_record(stores: Stores, finding_id: str | None, *, actor: str):
+def verify_and_record(stores: Stores, finding_id: str | None, *, actor: str, once_a_day: bool = False):
     """Check every evidence file and the custody/audit chains (one finding: an id or unique
     prefix; None: all); when intact, say so in the custody and audit logs. The report.
 
     Recorded only when intact: an entry must never chain onto altered bytes unnoticed.
+    ``once_a_day`` (the console's finding page, which checks on every view): record only when
+    ``actor`` has no ``verified`` entry for this scope yet on today's WITA date, so page views
+    do not flood the custody log.
     """
     from .evidence import verify_evidence
     from .review import resolve_id
@@ -305,11 +308,24 @@ def verify_and_record(stores: Stores, finding_id: str | None, *, actor: str):
     only = resolve_id(stores.findings, finding_id)["id"] if finding_id else None
     audit = stores.audit
     report = verify_evidence(stores.layout["evidence"], stores.findings.all(), only=only, extra_logs=[audit])
-    if report.ok:
+    if report.ok and not (once_a_day and _verified_today(stores, only, actor)):
         details = {"scope": only or "semua", "findings": len(report.checked), "artefacts": report.artefacts}
         stores.custody.append("verified", finding_id=only, actor=actor, details=details)
         audit.append("verified", finding_id=only, actor=actor, details=details)
     return report
+
+
+def _verified_today(stores: Stores, only: str | None, actor: str) -> bool:
+    """Whether ``actor`` already recorded a verification of this scope on today's WITA date."""
+    from alerts.timeutil import WITA, parse_iso
+
+    today = stores.custody.clock().astimezone(WITA).date()
+    for entry in stores.custody.entries(only):
+        when = parse_iso(entry.get("time"))
+        if (entry.get("action") == "verified" and entry.get("actor") == actor
+                and entry.get("finding_id") == only and when and when.astimezone(WITA).date() == today):
+            return True
+    return False
 
 
 # -- capture on report (tips) ------------------------------------------------------------------

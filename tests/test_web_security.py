@@ -246,3 +246,25 @@ def test_login_never_redirects_off_site(env, live):
             assert r.status_code == 303 and r.headers["location"] == "/temuan", target
     with client(live) as c:
         assert c.get("/temuan/x", follow_redirects=False).headers["location"] == "/masuk?lanjut=%2Ftemuan%2Fx"
+
+
+def test_finding_page_records_a_verification_once_a_day_per_user(env, live):
+    """The console's evidence check is `pantau evidence verify`: recorded in custody and audit
+    with the logged-in user, but a page view records at most once per user per WITA day."""
+    from scraper.app import open_stores
+
+    fid = next(f["id"] for f in env.store.all() if (f.get("evidence") or {}).get("manifest_sha256"))
+    stores = open_stores(env.config)
+
+    def recorded(log):
+        return [e for e in log.entries(fid) if e.get("action") == "verified" and e.get("actor") == ADMIN]
+
+    # (an earlier test of this module may already have opened the page as ADMIN today)
+    assert len(recorded(stores.custody)) <= 1
+    with client(live) as c:
+        login(c, ADMIN, ADMIN_PW)
+        for _ in range(3):
+            assert c.get(f"/temuan/{fid}").status_code == 200
+    assert len(recorded(stores.custody)) == 1 and len(recorded(stores.audit)) == 1
+    assert recorded(stores.custody)[0]["details"]["scope"] == fid
+    assert stores.custody.verify().ok

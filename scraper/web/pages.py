@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..app import REPORT_FORMATS, REPORT_MEDIA, ReportError, decide, evidence_bundle, make_report
+from ..app import REPORT_FORMATS, REPORT_MEDIA, ReportError, decide, evidence_bundle, make_report, verify_and_record
 from ..custody import sha256_file
-from ..evidence import SCREENSHOT, verify_evidence
+from ..evidence import SCREENSHOT
 from ..report import ACTIONS_ID
 from ..review import ReviewError
 from . import views
@@ -88,7 +88,8 @@ def finding_page(request: Request) -> Response:
     ev = finding.get("evidence") if isinstance(finding.get("evidence"), dict) else {}
     check = None
     if "manifest_sha256" in ev:
-        check = verify_evidence(console.stores.layout["evidence"], console.stores.findings.all(), only=fid)
+        # the same operation as `pantau evidence verify`, recorded with the logged-in user (once a day)
+        check = verify_and_record(console.stores, fid, actor=_user(request), once_a_day=True)
     custody, audit = _history(console, fid)
     return console.page(
         request, "finding.html.j2", f=finding, row=views.row(finding, console.clock()),
