@@ -361,22 +361,7 @@ def _verify_one(root: Path, fid: str, finding: dict[str, Any] | None, entry: dic
         expected.update({n: a["sha256"] for n, a in stored.get("artefacts", {}).items()})
         expected[MANIFEST] = stored["manifest_sha256"]
 
-    checked = 0
-    manifest: dict[str, Any] = {}
-    manifest_path = folder / MANIFEST
-    if not manifest_path.is_file():
-        issues.append(EvidenceIssue(fid, MANIFEST, "missing", "berkas tidak ada"))
-    else:
-        checked += 1
-        actual = sha256_file(manifest_path)
-        recorded = {expected.get(MANIFEST), stored.get("manifest_sha256") if stored else None} - {None}
-        if any(r != actual for r in recorded):
-            issues.append(EvidenceIssue(fid, MANIFEST, "altered",
-                                        f"SHA-256 {actual} berbeda dari yang tercatat {sorted(recorded)[0]}"))
-        try:
-            manifest = json.loads(manifest_path.read_bytes())
-        except ValueError:
-            manifest = {}
+    checked, manifest = _check_manifest(folder, fid, expected, stored, issues)
     listed = {n: a.get("sha256") for n, a in manifest.get("artefacts", {}).items()}
     names = (set(expected) | set(listed)) - {MANIFEST}
     for name in sorted(names):
@@ -395,3 +380,21 @@ def _verify_one(root: Path, fid: str, finding: dict[str, Any] | None, entry: dic
             continue
         issues.append(EvidenceIssue(fid, path.name, "unexpected", "berkas tambahan yang tidak tercatat di manifest"))
     return checked
+
+
+def _check_manifest(folder: Path, fid: str, expected: dict[str, str], stored: dict[str, Any] | None,
+                    issues: list[EvidenceIssue]) -> tuple[int, dict[str, Any]]:
+    """Check manifest.json against its recorded SHA-256: (files checked, the parsed manifest or {})."""
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        issues.append(EvidenceIssue(fid, MANIFEST, "missing", "berkas tidak ada"))
+        return 0, {}
+    actual = sha256_file(manifest_path)
+    recorded = {expected.get(MANIFEST), stored.get("manifest_sha256") if stored else None} - {None}
+    if any(r != actual for r in recorded):
+        issues.append(EvidenceIssue(fid, MANIFEST, "altered",
+                                    f"SHA-256 {actual} berbeda dari yang tercatat {sorted(recorded)[0]}"))
+    try:
+        return 1, json.loads(manifest_path.read_bytes())
+    except ValueError:
+        return 1, {}

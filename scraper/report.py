@@ -54,6 +54,15 @@ def banner_for(finding: dict[str, Any]) -> str | None:
     return BANNERS.get(str(finding.get("status") or "new"), None)
 
 
+def _screenshot_uri(ev: dict[str, Any], evidence_dir: Path) -> str | None:
+    """The screenshot as a data: URI to embed, only when its bytes match the recorded SHA-256."""
+    shot = (ev.get("artefacts") or {}).get(SCREENSHOT)
+    shot_path = Path(evidence_dir) / SCREENSHOT
+    if shot and shot_path.is_file() and sha256_file(shot_path) == shot["sha256"]:
+        return "data:image/png;base64," + base64.b64encode(shot_path.read_bytes()).decode("ascii")
+    return None
+
+
 def report_context(finding: dict[str, Any] | Finding, settings: Any, *, evidence_dir: Path,
                    custody_entries: Iterable[dict[str, Any]], evidence_ok: bool | None,
                    evidence_problems: list[str], now: datetime,
@@ -73,11 +82,7 @@ def report_context(finding: dict[str, Any] | Finding, settings: Any, *, evidence
     ev = f.evidence if isinstance(f.evidence, dict) else {}
     artefacts = [{"name": n, "sha256": a["sha256"], "bytes": a["bytes"]}
                  for n, a in sorted((ev.get("artefacts") or {}).items())]
-    screenshot_uri = None
-    shot = (ev.get("artefacts") or {}).get(SCREENSHOT)
-    shot_path = Path(evidence_dir) / SCREENSHOT
-    if shot and shot_path.is_file() and sha256_file(shot_path) == shot["sha256"]:
-        screenshot_uri = "data:image/png;base64," + base64.b64encode(shot_path.read_bytes()).decode("ascii")
+    screenshot_uri = _screenshot_uri(ev, evidence_dir)
     reasons = [{"term": m.get("term"), "category": KATEGORI.get(m.get("category"), m.get("category")),
                 "reason": m.get("reason") or ""}
                for m in f.matches if m.get("category") != "neutral"]

@@ -139,6 +139,33 @@ def rejected(problems: list[Any], now: datetime) -> dict[str, Any]:
     return {"at": iso(now), "count": len(problems), "problems": items}
 
 
+def _watched_names(force: dict | None, people: list[Any] | None) -> tuple[dict[str, tuple], int]:
+    """Account key -> (person, platform, url), and how many accounts are watched: the list the
+    daemon recorded as in force (``force``), else ``people`` as loaded from the files now."""
+    if force is not None:
+        names = {k: tuple(v) for k, v in force["names"].items()}
+        return names, int(force.get("accounts", len(names)))
+    names = {}
+    for person in people or []:
+        for account in person.accounts:
+            names[account.key] = (person.name, account.platform, account.url)
+    return names, len(names)
+
+
+def _account_rows(book: Any, names: dict[str, tuple]) -> list[dict[str, Any]]:
+    """The health of each watched account with its person/platform/url, problems first."""
+    accounts = []
+    for h in book.all():
+        if names and h.key not in names:
+            continue  # an account no longer watched
+        data = h.to_json()
+        name, platform, url = names.get(h.key, ("", "", ""))
+        data.update({"person": name, "platform": platform, "url": url})
+        accounts.append(data)
+    accounts.sort(key=lambda d: (d.get("state") == "ok", d.get("person", ""), d.get("url", "")))
+    return accounts
+
+
 def build_status(config: Any, people: list[Any] | None = None,
                  disk_problems: list[Any] | None = None) -> dict[str, Any]:
     """Everything ``pantau status`` shows, from the files on disk only.
@@ -155,26 +182,11 @@ def build_status(config: Any, people: list[Any] | None = None,
     state = read_state(layout["state"])
     running = bool(state.get("state") == "running" and pid_alive(state.get("pid")))
     book = HealthBook(layout["health"], threshold=config.health.failure_threshold)
-    names: dict[str, tuple[str, str, str]] = {}
     force = state.get("in_force") if running else None
-    if isinstance(force, dict) and isinstance(force.get("names"), dict):
-        names = {k: tuple(v) for k, v in force["names"].items()}
-        watched = int(force.get("accounts", len(names)))
-    else:
+    if not (isinstance(force, dict) and isinstance(force.get("names"), dict)):
         force = None
-        for person in people or []:
-            for account in person.accounts:
-                names[account.key] = (person.name, account.platform, account.url)
-        watched = len(names)
-    accounts = []
-    for h in book.all():
-        if names and h.key not in names:
-            continue  # an account no longer watched
-        data = h.to_json()
-        name, platform, url = names.get(h.key, ("", "", ""))
-        data.update({"person": name, "platform": platform, "url": url})
-        accounts.append(data)
-    accounts.sort(key=lambda d: (d.get("state") == "ok", d.get("person", ""), d.get("url", "")))
+    names, watched = _watched_names(force, people)
+    accounts = _account_rows(book, names)
     try:
         outbox = AlertQueue(layout["outbox"], config.alerts).counts()
     except Exception as exc:  # status must work even if the outbox is unreadable

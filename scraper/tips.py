@@ -192,7 +192,6 @@ async def capture(config: Any, url: str, *, by: str, note: str = "", unlisted: s
     cannot be found or fetched. See :mod:`scraper.tips`.
     """
     from .app import load_people, open_runtime, open_stores
-    from .errors import FetchError, HealthProblem
     from .finding import build_finding, finding_alert
     from .review import audit_log
 
@@ -202,32 +201,10 @@ async def capture(config: Any, url: str, *, by: str, note: str = "", unlisted: s
         raise TipError("nama pelapor wajib diisi (--by NAMA)")
     people = load_people(config) if people is None else people
     stores = open_stores(config)
-    known = {f["post_url"]: (f["account_key"], f["post_id"]) for f in stores.findings.all() if f.get("post_url")}
-    targets, link = locate(url, people, known, platform)
-    if not targets:
-        if not unlisted:
-            raise Unlisted("akun unggahan ini tidak ada di daftar pantauan; Pantau hanya memantau akun yang terdaftar. "
-                           "Jika tetap perlu diamankan, ulangi dengan --unlisted \"ALASAN\" (alasannya dicatat di log "
-                           "audit), atau tambahkan akunnya ke daftar pantauan")
-        targets = [unlisted_target(url, link, unlisted)]
+    targets = _targets(url, people, stores, platform, unlisted)
     watched = [Person(t.person.name, t.person.nip, t.person.position, t.person.unit, (t.account,)) for t in targets]
-    found, problems = None, []
     async with open_runtime(config, people=watched) as rt:
-        for target in targets:
-            try:
-                hit = await fetch_post(rt.services, get_adapter(target.account.platform), target.account, url,
-                                       target.post_id)
-            except (FetchError, HealthProblem) as exc:
-                problems.append(f"{target.account.url}: {exc}")
-                continue
-            if hit is not None:
-                found = (target, *hit)
-                break
-        if found is None:
-            why = ("; ".join(problems[:3]) if problems else "unggahan tidak ada di halaman akunnya "
-                   "(mungkin sudah dihapus, atau tautannya bukan tautan satu unggahan)")
-            raise TipError(f"unggahan {url} tidak bisa diambil: {why}")
-        target, post, page = found
+        target, post, page = await _fetch_first(rt, targets, url)
         now = rt.services.clock()
         detection = rt.services.detector.detect(post.text, post.published)
         finding = build_finding(target.person, target.account, post, detection, now=now, change="laporan",
@@ -249,6 +226,38 @@ async def capture(config: Any, url: str, *, by: str, note: str = "", unlisted: s
         names = {e.id: e.name for e in rt.services.detector.lexicon.elections}
         rt.services.outbox.enqueue(finding_alert(finding, names))
     return TipResult(finding=finding, created=True, listed=target.listed)
+
+
+def _targets(url: str, people: list, stores: Any, platform: str | None, unlisted: str) -> list:
+    """The watched accounts the link may belong to, or the unlisted target (needs a reason)."""
+    known = {f["post_url"]: (f["account_key"], f["post_id"]) for f in stores.findings.all() if f.get("post_url")}
+    targets, link = locate(url, people, known, platform)
+    if targets:
+        return targets
+    if not unlisted:
+        raise Unlisted("akun unggahan ini tidak ada di daftar pantauan; Pantau hanya memantau akun yang terdaftar. "
+                       "Jika tetap perlu diamankan, ulangi dengan --unlisted \"ALASAN\" (alasannya dicatat di log "
+                       "audit), atau tambahkan akunnya ke daftar pantauan")
+    return [unlisted_target(url, link, unlisted)]
+
+
+async def _fetch_first(rt: Any, targets: list, url: str) -> tuple:
+    """``(target, post, page)`` of the first target whose account shows the post; else TipError."""
+    from .errors import FetchError, HealthProblem
+
+    problems = []
+    for target in targets:
+        try:
+            hit = await fetch_post(rt.services, get_adapter(target.account.platform), target.account, url,
+                                   target.post_id)
+        except (FetchError, HealthProblem) as exc:
+            problems.append(f"{target.account.url}: {exc}")
+            continue
+        if hit is not None:
+            return (target, *hit)
+    why = ("; ".join(problems[:3]) if problems else "unggahan tidak ada di halaman akunnya "
+           "(mungkin sudah dihapus, atau tautannya bukan tautan satu unggahan)")
+    raise TipError(f"unggahan {url} tidak bisa diambil: {why}")
 
 
 async def _tip_evidence(rt: Any, stores: Any, finding: dict, post, page, target, by: str,

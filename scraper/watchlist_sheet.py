@@ -73,13 +73,8 @@ def _header_column(title: str) -> str | None:
     return _HEADER.get(words)
 
 
-def read_rows(file: str, rows: list[list[str]], ck: _Checker) -> None:
-    """One spreadsheet (CSV or the first Excel sheet): header row, then one account per row."""
-    if not rows:
-        return
-    header = [h.strip() for h in rows[0]]
-    while header and not header[-1]:
-        header.pop()
+def _read_header(file: str, header: list[str], ck: _Checker) -> dict[str, int] | None:
+    """The column index of each known title of row 1, or None (problems added) when a column is missing."""
     columns: dict[str, int] = {}
     expected = _EXPECTED_ID
     ignored = []
@@ -100,10 +95,23 @@ def read_rows(file: str, rows: list[list[str]], ck: _Checker) -> None:
         wanted = [w for c in missing for w in HEADER_SYNONYMS[c]]
         hint = next((h for h in (_did_you_mean(t, wanted) for t in ignored) if h), "")
         ck.add(file, "row 1", f"kolom {words} tidak ada; baris pertama harus: {expected}{hint}")
-        return
+        return None
     if ignored:
         ck.notes.append(f"{file}: kolom {', '.join(repr(t) for t in ignored)} diabaikan "
                         "(bukan bagian daftar pantauan; isinya tidak dibaca)")
+    return columns
+
+
+def read_rows(file: str, rows: list[list[str]], ck: _Checker) -> None:
+    """One spreadsheet (CSV or the first Excel sheet): header row, then one account per row."""
+    if not rows:
+        return
+    header = [h.strip() for h in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    columns = _read_header(file, header, ck)
+    if columns is None:
+        return
     group: _RawPerson | None = None
     group_key = ""
     for number, row in enumerate(rows[1:], 2):

@@ -174,10 +174,28 @@ class FetchContext:
             await asyncio.sleep(ANSWER_PAUSE)
 
 
+def _declare_fetch_actor(broker: Any, context: FetchContext, served: list[str]) -> None:
+    """Register the fetch actor on ``broker`` and declare the queue of each served platform."""
+    import dramatiq
+    from dramatiq.middleware import CurrentMessage
+
+    max_retries = MAX_RETRIES
+
+    def pantau_fetch(body: dict[str, Any]) -> None:
+        message = CurrentMessage.get_current_message()
+        retries = int(message.options.get("retries", 0)) if message is not None else 0
+        context.run(body, last_try=retries >= max_retries)
+
+    dramatiq.actor(pantau_fetch, actor_name=ACTOR, queue_name=queue_name(served[0]), broker=broker,
+                   max_retries=max_retries, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS,
+                   time_limit=int((context.timeout + 20) * 1000))
+    for platform in served:
+        broker.declare_queue(queue_name(platform))
+
+
 def run_worker(config: Any, platforms: list[str] | None = None, *, stop: threading.Event | None = None) -> int:
     """Run until SIGTERM/SIGINT (or ``stop``); 0 on a clean stop, 2 when it has nothing to serve."""
     import dramatiq
-    from dramatiq.middleware import CurrentMessage
 
     from ..store import storage_layout
 
@@ -192,18 +210,7 @@ def run_worker(config: Any, platforms: list[str] | None = None, *, stop: threadi
     broker = make_broker(config)
     context = FetchContext(config, served, worker_id)
     context.start()
-    max_retries = MAX_RETRIES
-
-    def pantau_fetch(body: dict[str, Any]) -> None:
-        message = CurrentMessage.get_current_message()
-        retries = int(message.options.get("retries", 0)) if message is not None else 0
-        context.run(body, last_try=retries >= max_retries)
-
-    dramatiq.actor(pantau_fetch, actor_name=ACTOR, queue_name=queue_name(served[0]), broker=broker,
-                   max_retries=max_retries, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS,
-                   time_limit=int((context.timeout + 20) * 1000))
-    for platform in served:
-        broker.declare_queue(queue_name(platform))
+    _declare_fetch_actor(broker, context, served)
     concurrency = config.cluster.worker_concurrency
     worker = dramatiq.Worker(broker, queues={queue_name(p) for p in served}, worker_threads=concurrency,
                              worker_timeout=250)
