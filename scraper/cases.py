@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 from alerts.outbox import Alert
 from alerts.timeutil import iso, parse_iso, utc_now
 
-from .finding import evidence_manifest, has_evidence
+from .finding import Finding, evidence_manifest, has_evidence
 from .review import CASE_STATUS_ID, ReviewError, audit_log, resolve_id
 from .store import FindingStore, storage_layout
 
@@ -44,26 +44,32 @@ CASE_FIELDS = ("case_status", "recommended_date", "letter_number", "recipient", 
                "sanction", "closed_at")
 
 
-def case_status(finding: dict[str, Any]) -> str | None:
+def _typed(finding: dict[str, Any] | Finding) -> Finding:
+    """Stored findings are read through their type (:class:`scraper.finding.Finding`)."""
+    return finding if isinstance(finding, Finding) else Finding.from_json(finding)
+
+
+def case_status(finding: dict[str, Any] | Finding) -> str | None:
     """The case state of a finding: None until it is confirmed (and for a dismissed one)."""
-    if finding.get("status") != "confirmed":
+    f = _typed(finding)
+    if f.status != "confirmed":
         return None
-    case = finding.get("case") if isinstance(finding.get("case"), dict) else {}
-    return case.get("status") or "confirmed"
+    return f.case.get("status") or "confirmed"
 
 
-def case_fields(finding: dict[str, Any]) -> dict[str, Any]:
+def case_fields(finding: dict[str, Any] | Finding) -> dict[str, Any]:
     """The flat case fields of ``findings list --json`` (None where not reached yet)."""
-    case = finding.get("case") if isinstance(finding.get("case"), dict) else {}
-    return {"case_status": case_status(finding), "recommended_date": case.get("recommended_date"),
+    f = _typed(finding)
+    case = f.case
+    return {"case_status": case_status(f), "recommended_date": case.get("recommended_date"),
             "letter_number": case.get("letter_number"), "recipient": case.get("recipient"),
             "decided_date": case.get("decided_date"), "outcome": case.get("outcome"),
             "sanction": case.get("sanction"), "closed_at": case.get("closed_at")}
 
 
-def source_of(finding: dict[str, Any]) -> str:
+def source_of(finding: dict[str, Any] | Finding) -> str:
     """``pantau`` (found by the daemon) or ``laporan`` (a tip)."""
-    return str(finding.get("source") or "pantau")
+    return _typed(finding).source
 
 
 def parse_date(text: str, what: str = "tanggal") -> str:
@@ -162,24 +168,22 @@ def _refusal(fid: str, step: str, current: str | None, need: str) -> str:
 
 # -- deadlines ------------------------------------------------------------------------------------
 
-def _due(finding: dict[str, Any]) -> datetime | None:
-    return parse_iso(finding.get("deadline"))
-
-
-def is_overdue(finding: dict[str, Any], now: datetime) -> bool:
+def is_overdue(finding: dict[str, Any] | Finding, now: datetime) -> bool:
     """Still undecided (``new``) after its deadline."""
-    due = _due(finding)
-    return bool(due and now > due and finding.get("status", "new") == "new")
+    f = _typed(finding)
+    due = parse_iso(f.deadline)
+    return bool(due and now > due and f.status == "new")
 
 
 def overdue(findings: Iterable[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     return sorted((f for f in findings if is_overdue(f, now)), key=lambda f: (f.get("deadline") or "", f["id"]))
 
 
-def reminder_due(finding: dict[str, Any], now: datetime) -> bool:
+def reminder_due(finding: dict[str, Any] | Finding, now: datetime) -> bool:
     """Undecided, and within the last day before its deadline."""
-    due = _due(finding)
-    return bool(due and finding.get("status", "new") == "new" and due - REMIND_BEFORE <= now < due)
+    f = _typed(finding)
+    due = parse_iso(f.deadline)
+    return bool(due and f.status == "new" and due - REMIND_BEFORE <= now < due)
 
 
 def _person_context(finding: dict[str, Any]) -> dict[str, Any]:

@@ -230,7 +230,10 @@ async def capture(config: Any, url: str, *, by: str, note: str = "", unlisted: s
 
 def _targets(url: str, people: list, stores: Any, platform: str | None, unlisted: str) -> list:
     """The watched accounts the link may belong to, or the unlisted target (needs a reason)."""
-    known = {f["post_url"]: (f["account_key"], f["post_id"]) for f in stores.findings.all() if f.get("post_url")}
+    from .finding import Finding
+
+    stored = map(Finding.from_json, stores.findings.all())
+    known = {f.post_url: (f.account_key, f.post_id) for f in stored if f.post_url}
     targets, link = locate(url, people, known, platform)
     if targets:
         return targets
