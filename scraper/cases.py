@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 from alerts.outbox import Alert
 from alerts.timeutil import iso, parse_iso, utc_now
 
-from .finding import Finding, evidence_manifest, has_evidence
+from .finding import Finding, as_json, evidence_manifest, has_evidence
 from .review import CASE_STATUS_ID, ReviewError, audit_log, resolve_id
 from .store import FindingStore, storage_layout
 
@@ -186,15 +186,18 @@ def reminder_due(finding: dict[str, Any] | Finding, now: datetime) -> bool:
     return bool(due and f.status == "new" and due - REMIND_BEFORE <= now < due)
 
 
-def _person_context(finding: dict[str, Any]) -> dict[str, Any]:
+def _person_context(finding: dict[str, Any] | Finding) -> dict[str, Any]:
     keys = ("platform", "account_url", "post_url", "first_seen", "deadline", "severity", "excerpt", "person")
-    return {**{k: finding.get(k) for k in keys}, "finding_id": finding["id"], "source": source_of(finding)}
+    f, stored = _typed(finding), as_json(finding)
+    # a key an old document lacks stays None in the alert context (as before), not the type's default
+    return {**{k: getattr(f, k) if k in stored else None for k in keys}, "finding_id": f.id, "source": f.source}
 
 
-def reminder_alert(finding: dict[str, Any]) -> Alert:
+def reminder_alert(finding: dict[str, Any] | Finding) -> Alert:
+    f = _typed(finding)
     context = {"event": "reminder", **_person_context(finding)}
-    return Alert(id=f"reminder:{finding['id']}", kind="notice", severity="high",
-                 unit=str((finding.get("person") or {}).get("unit") or ""), context=context)
+    return Alert(id=f"reminder:{f.id}", kind="notice", severity="high",
+                 unit=str((f.person or {}).get("unit") or ""), context=context)
 
 
 def enqueue_reminders(outbox: Any, findings: Iterable[dict[str, Any]], now: datetime) -> list[str]:
@@ -206,8 +209,8 @@ def enqueue_reminders(outbox: Any, findings: Iterable[dict[str, Any]], now: date
 
 def open_case_nips(findings: Iterable[dict[str, Any]]) -> set[str]:
     """NIPs of the people with an open case (confirmed, recommended or decided)."""
-    return {str(f.get("nip") or (f.get("person") or {}).get("nip") or "") for f in findings
-            if case_status(f) in OPEN_CASE} - {""}
+    typed = (_typed(f) for f in findings)
+    return {str(f.nip or (f.person or {}).get("nip") or "") for f in typed if case_status(f) in OPEN_CASE} - {""}
 
 
 def case_interval(normal: float, case_seconds: float, nip: str, open_nips: set[str]) -> float:
