@@ -36,7 +36,7 @@ from alerts.timeutil import fmt_wita, iso, utc_now
 
 from .custody import ChainIssue, ChainLog, check_anchor, sha256_bytes, sha256_file
 from .evidence_image import card_html, element_png, framed_html, make_stamp, render_to_png
-from .finding import has_evidence
+from .finding import Finding, has_evidence
 from .models import Account, Person, Post
 from .ocr import card_image
 from .platforms.base import Adapter, Page
@@ -234,8 +234,9 @@ class EvidenceRecorder:
 
     def _metadata(self, finding: dict[str, Any], post: Any, page: Any, account: Any, person: Any,
                   now: datetime, shot: dict[str, Any]) -> dict[str, Any]:
+        f = Finding.from_json(finding)
         return {
-            "finding_id": finding["id"],
+            "finding_id": f.id,
             "canonical_url": post.url,
             "post_id": post.post_id,
             "published_utc": iso(post.published),
@@ -246,14 +247,14 @@ class EvidenceRecorder:
             "person": {"name": person.name, "nip": person.nip, "position": person.position, "unit": person.unit},
             "captured_utc": iso(now),
             "captured_wita": fmt_wita(now),
-            "first_seen_utc": finding.get("first_seen"),
+            "first_seen_utc": f.first_seen if "first_seen" in finding else None,
             "pantau_version": self.version,
             # where the words came from: caption, text in images (OCR), shared content, profile
-            "sources": {k: finding.get(k) for k in ("fields", "image_only", "source_note", "share", "ocr",
+            "sources": {k: f.extra.get(k) for k in ("fields", "image_only", "source_note", "share", "ocr",
                                                      "image_text", "profile_change")},
-            "detection": {"severity": finding.get("severity"), "score": finding.get("score"),
-                          "terms": finding.get("terms", []), "matches": finding.get("matches", []),
-                          "elections": finding.get("elections", [])},
+            # the manifest is hashed: a key an old document lacks stays None, as before
+            "detection": {"severity": f.severity if "severity" in finding else None, "score": f.score,
+                          "terms": f.terms, "matches": f.matches, "elections": f.elections},
             "fetch": {"url": page.url, "final_url": page.final_url, "status": page.status,
                       "fetched_utc": iso(page.fetched_at) if page.fetched_at else None,
                       "content_type": page.content_type},
@@ -311,7 +312,7 @@ def verify_evidence(evidence_root: Path, findings: Iterable[dict[str, Any]], *,
         report.chain_issues += chain_report.issues
         report.log_entries[chain.path.name] = chain_report.entries
 
-    by_id = {f["id"]: f for f in findings}
+    by_id = {f.id: f for f in map(Finding.from_json, findings)}
     captured: dict[str, dict[str, Any]] = {}
     purged: set[str] = set()
     for entry in custody.entries():
@@ -334,10 +335,10 @@ def verify_evidence(evidence_root: Path, findings: Iterable[dict[str, Any]], *,
     return report
 
 
-def _verify_one(root: Path, fid: str, finding: dict[str, Any] | None, entry: dict[str, Any] | None,
+def _verify_one(root: Path, fid: str, finding: Finding | None, entry: dict[str, Any] | None,
                 custody: ChainLog, issues: list[EvidenceIssue]) -> int:
     folder = root / fid
-    stored = finding["evidence"] if has_evidence(finding) else None
+    stored = finding.evidence if finding is not None and has_evidence(finding) else None
     if entry is None and stored is None:
         if finding is not None and not folder.is_dir():
             return 0  # a finding without evidence (capture failed or disabled): nothing to verify
