@@ -13,6 +13,7 @@ from typing import Any
 from alerts.render import KATEGORI as CATEGORY_ID
 from alerts.timeutil import deadline, fmt_wita, parse_iso
 
+from ..finding import Finding
 from ..report import SEVERITY_ID
 
 STATUS_ID = {"new": "Belum ditinjau", "confirmed": "Dikonfirmasi", "dismissed": "Ditolak"}
@@ -27,9 +28,15 @@ def valid_id(fid: str) -> bool:
     return bool(ID_RE.match(fid or ""))
 
 
-def due(finding: dict[str, Any]) -> datetime | None:
-    first_seen = parse_iso(finding.get("first_seen"))
-    return parse_iso(finding.get("deadline")) or (deadline(first_seen) if first_seen else None)
+def _typed(finding: dict[str, Any] | Finding) -> Finding:
+    """Stored findings are read through their type (:class:`scraper.finding.Finding`)."""
+    return finding if isinstance(finding, Finding) else Finding.from_json(finding)
+
+
+def due(finding: dict[str, Any] | Finding) -> datetime | None:
+    f = _typed(finding)
+    first_seen = parse_iso(f.first_seen)  # a missing first_seen ("") parses to None, as before
+    return parse_iso(f.deadline) or (deadline(first_seen) if first_seen else None)
 
 
 @dataclass
@@ -55,20 +62,22 @@ class Filters:
     def active(self) -> bool:
         return any(vars(self).values())
 
-    def match(self, f: dict[str, Any], now: datetime) -> bool:
-        if self.status and f.get("status", "new") != self.status:
+    def match(self, doc: dict[str, Any], now: datetime) -> bool:
+        f = _typed(doc)
+        if self.status and f.status != self.status:
             return False
-        if self.severity and f.get("severity") != self.severity:
+        # an old document without severity matches no severity filter (not even "none"), as before
+        if self.severity and (f.severity if "severity" in doc else None) != self.severity:
             return False
-        if self.unit and f.get("person", {}).get("unit") != self.unit:
+        if self.unit and f.person.get("unit") != self.unit:
             return False
-        if self.platform and f.get("platform") != self.platform:
+        if self.platform and f.platform != self.platform:
             return False
-        if self.election and self.election not in f.get("elections", []):
+        if self.election and self.election not in f.elections:
             return False
         if self.batas:
             d = due(f)
-            if d is None or f.get("status", "new") != "new":
+            if d is None or f.status != "new":
                 return False
             if self.batas == "lewat" and not now > d:
                 return False
@@ -86,15 +95,16 @@ def filter_findings(findings: list[dict[str, Any]], filters: Filters, now: datet
 
 def status_counts(findings: list[dict[str, Any]]) -> dict[str, int]:
     counts = {s: 0 for s in STATUS_ID}
-    for f in findings:
-        counts[f.get("status", "new")] = counts.get(f.get("status", "new"), 0) + 1
+    for f in map(_typed, findings):
+        counts[f.status] = counts.get(f.status, 0) + 1
     return counts
 
 
 def choices(findings: list[dict[str, Any]], election_names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
-    units = sorted({f.get("person", {}).get("unit", "") for f in findings} - {""})
-    platforms = sorted({f.get("platform", "") for f in findings} - {""})
-    elections = sorted({e for f in findings for e in f.get("elections", [])})
+    typed = [_typed(f) for f in findings]
+    units = sorted({f.person.get("unit", "") for f in typed} - {""})
+    platforms = sorted({f.platform for f in typed} - {""})
+    elections = sorted({e for f in typed for e in f.elections})
     return {
         "status": list(STATUS_ID.items()),
         "severity": list(SEVERITY_ID.items()),
