@@ -115,24 +115,27 @@ def choices(findings: list[dict[str, Any]], election_names: dict[str, str]) -> d
     }
 
 
-def row(f: dict[str, Any], now: datetime) -> dict[str, Any]:
+def row(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
+    f = _typed(doc)
     d = due(f)
-    status = f.get("status", "new")
+    status = f.status
+    # what an old document lacks shows as before ("-", "", None), not as the type's default
+    severity = f.severity if "severity" in doc else None
     return {
-        "id": f["id"],
-        "person": f.get("person", {}).get("name", "-"),
-        "unit": f.get("person", {}).get("unit", "-"),
-        "platform": f.get("platform", "-"),
-        "severity": f.get("severity", ""),
-        "severity_id": SEVERITY_ID.get(f.get("severity"), f.get("severity")),
+        "id": f.id,
+        "person": f.person.get("name", "-"),
+        "unit": f.person.get("unit", "-"),
+        "platform": f.platform if "platform" in doc else "-",
+        "severity": f.severity if "severity" in doc else "",
+        "severity_id": SEVERITY_ID.get(severity, severity),
         "status": status,
         "status_id": STATUS_ID.get(status, status),
-        "first_seen": fmt_wita(f.get("first_seen")),
+        "first_seen": fmt_wita(f.first_seen),
         "deadline": fmt_wita(d),
         "overdue": bool(d and now > d and status == "new"),
         "near": bool(d and now <= d <= now + NEAR and status == "new"),
-        "deleted": bool(f.get("post_deleted_at")),
-        "terms": ", ".join(f.get("terms", [])),
+        "deleted": bool(f.post_deleted_at),
+        "terms": ", ".join(f.terms),
         **_case_row(f),
     }
 
