@@ -190,9 +190,10 @@ def case_view(finding: dict[str, Any], config: Any) -> dict[str, Any]:
 
     from ..report import CHANNEL_ID, date_id
 
-    case = case_fields(finding)
+    f = _typed(finding)
+    case = case_fields(f)
     case.update(recommended_date=date_id(case["recommended_date"]) if case["recommended_date"] else None,
                 decided_date=date_id(case["decided_date"]) if case["decided_date"] else None)
-    tips = [{**t, "channel": CHANNEL_ID.get(t.get("channel"), t.get("channel"))} for t in finding.get("tips", [])]
-    return {"case": case, "case_status_id": CASE_STATUS_ID, "source": source_of(finding),
+    tips = [{**t, "channel": CHANNEL_ID.get(t.get("channel"), t.get("channel"))} for t in f.extra.get("tips", [])]
+    return {"case": case, "case_status_id": CASE_STATUS_ID, "source": source_of(f),
             "recipient": config.report.recipient, "tips": tips}
