@@ -17,6 +17,7 @@ from starlette.routing import Route
 from ..app import REPORT_FORMATS, REPORT_MEDIA, ReportError, decide, evidence_bundle, make_report, verify_and_record
 from ..custody import sha256_file
 from ..evidence import SCREENSHOT
+from ..finding import Finding
 from ..report import ACTIONS_ID
 from ..review import ReviewError
 from . import views
@@ -83,9 +84,10 @@ def _history(console: Console, fid: str) -> tuple[list[dict], list[dict]]:
 def finding_page(request: Request) -> Response:
     console = _console(request)
     finding = find(console, request.path_params["fid"])
-    fid = finding["id"]
+    typed = Finding.from_json(finding)
+    fid = typed.id
     console.stores.reviewer().show(fid, by=_user(request))  # audited: personal data was opened
-    ev = finding.get("evidence") if isinstance(finding.get("evidence"), dict) else {}
+    ev = typed.evidence if isinstance(typed.evidence, dict) else {}
     check = None
     if "manifest_sha256" in ev:
         # the same operation as `pantau evidence verify`, recorded with the logged-in user (once a day)
@@ -94,11 +96,10 @@ def finding_page(request: Request) -> Response:
     return console.page(
         request, "finding.html.j2", f=finding, row=views.row(finding, console.clock()),
         # detected_text: caption + text in images / shared content, as the detector read it (offsets match)
-        parts=views.highlight(finding.get("detected_text") or finding.get("text") or finding.get("excerpt") or "",
-                              finding.get("matches", [])),
-        reasons=views.reasons(finding.get("matches", [])), evidence=ev,
+        parts=views.highlight(typed.extra.get("detected_text") or typed.text or typed.excerpt or "", typed.matches),
+        reasons=views.reasons(typed.matches), evidence=ev,
         has_image=SCREENSHOT in (ev.get("artefacts") or {}), check=check, custody=custody, audit=audit,
-        elections=[console.elections.get(e, e) for e in finding.get("elections", [])],
+        elections=[console.elections.get(e, e) for e in typed.elections],
         message=MESSAGES.get(request.query_params.get("pesan", ""), ""), **views.case_view(finding, console.config),
         error=request.query_params.get("galat", "")[:300])
 
