@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..app import decide
+from ..finding import Finding
 from ..review import ReviewError
 from . import views
 from .admin import status_view
@@ -47,8 +48,11 @@ def findings(request: Request) -> Response:
     status = STATUS_WORDS.get(status, status) if status else None
     from ..cases import case_status
 
-    return JSONResponse([_summary(f) for f in items
-                         if not status or f.get("status") == status or case_status(f) == status])
+    def listed(doc: dict) -> bool:  # typed at the entry; a document without status matches none, as before
+        f = Finding.from_json(doc)
+        return (f.status if "status" in doc else None) == status or case_status(f) == status
+
+    return JSONResponse([_summary(f) for f in items if not status or listed(f)])
 
 
 @guard("findings.view", api=True)
@@ -87,9 +91,8 @@ async def decision(request: Request) -> Response:
                                           force=body.get("force") is True)
     except ReviewError as exc:
         return JSONResponse({"error": str(exc)}, status_code=409)
-    return JSONResponse(_summary(updated) | {"reviewed_by": updated.get("reviewed_by"),
-                                            "reviewed_at": updated.get("reviewed_at"),
-                                            "review_note": updated.get("review_note")})
+    review = Finding.from_json(updated).extra
+    return JSONResponse(_summary(updated) | {k: review.get(k) for k in ("reviewed_by", "reviewed_at", "review_note")})
 
 
 @guard("people.view", api=True)
