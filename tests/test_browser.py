@@ -6,13 +6,14 @@ import os
 import signal
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from scraper.errors import FetchError
 from scraper.fetch.browser import Browser
+from loopback import LoopbackServer
 
 
 class _Server:
@@ -42,15 +43,12 @@ class _Server:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.loopback = LoopbackServer(Handler)
+        self.url = self.loopback.url
 
     def stop(self) -> None:
         self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.loopback.stop()
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -15,6 +14,7 @@ from scraper.fetch.politeness import HostGate
 from scraper.models import Account
 from scraper.parsing import read_posts
 from scraper.platforms import get_adapter
+from loopback import LoopbackServer
 
 USER_TWEETS = {"data": {"user": {"result": {"__typename": "User", "timeline": {"timeline": {"instructions": [
     {"type": "TimelineAddEntries", "entries": [{"entryId": "tweet-1900000000000000001", "content": {
@@ -61,14 +61,11 @@ class Site:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.loopback = LoopbackServer(Handler)
+        self.url = self.loopback.url
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.loopback.stop()
 
 
 @pytest.fixture

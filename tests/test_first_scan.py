@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from datetime import date, datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from scraper.models import Account
 from scraper.platforms import get_adapter
 from scraper.platforms.base import Page
 from scraper.store import FindingStore, storage_layout
+from loopback import LoopbackServer
 
 pytestmark = pytest.mark.slow  # pages back through a real HTTP site: left out of `make check-fast`
 
@@ -62,14 +62,11 @@ class Channel:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.loopback = LoopbackServer(Handler)
+        self.url = self.loopback.url
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.loopback.stop()
 
 
 @pytest.fixture
