@@ -25,7 +25,7 @@ from alerts.decide import EVAL_NEAR, STANCE_CUES, Decision, decide
 from alerts.lexicon import Lexicon, Term
 from alerts.normalize import GESTURES, NormalizedText, find_emoji_signals, normalize
 from alerts.scoring import BONUS, BY_SPAN, Hit, Scorer, drop_contained, hit_from_term
-from alerts.severity import Severity
+from alerts.severity import DEFAULT_THRESHOLDS, Severity, Thresholds  # noqa: F401 (re-exported)
 from alerts.stance import Stance, StanceModel, default_model
 from alerts.targets import TargetFinder, in_spans, is_strong_reference, political_context, url_spans
 
@@ -52,27 +52,6 @@ SHORT_POST = 25  # tokens: in a post this short every praise/attack word is abou
 def severity_at_least(severity: str, minimum: str) -> bool:
     """True when ``severity`` is ``minimum`` or above (see :class:`alerts.severity.Severity`)."""
     return Severity(severity).at_least(minimum)
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Score thresholds; a score at or above a threshold reaches that severity."""
-
-    low: float
-    medium: float
-    high: float
-
-    def severity(self, score: float) -> str:
-        if score >= self.high:
-            return "high"
-        if score >= self.medium:
-            return "medium"
-        if score >= self.low:
-            return "low"
-        return "none"
-
-
-DEFAULT_THRESHOLDS = Thresholds(low=1.5, medium=3.0, high=6.0)
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,27 @@ text template still gets an HTML part: the text, escaped, with line breaks.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import (ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader,
-                    TemplateError, TemplateNotFound, Undefined)
 from markupsafe import Markup, escape
 
 from alerts.problems import Problem
 from alerts.secrets import mask
 from alerts.timeutil import deadline, fmt_wita, iso, parse_iso
+
+if TYPE_CHECKING:  # jinja2 (~30 ms) loads on the first render, not with every `pantau once` (issue #17)
+    from jinja2 import Environment
+
+
+def _undefined(value: Any) -> bool:
+    """A template variable that was not given (without jinja2 loaded, nothing can be one)."""
+    jinja2 = sys.modules.get("jinja2")
+    return jinja2 is not None and isinstance(value, jinja2.Undefined)
 
 SHIPPED_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAMES = ("finding", "health_failing", "health_recovered", "digest", "notice", "case", "test")
@@ -66,11 +75,11 @@ def _wita(value: Any, with_time: bool = True) -> str:
 
 
 def _tingkat(value: Any) -> str:
-    return TINGKAT.get(str(value), "-") if not isinstance(value, Undefined) else "-"
+    return TINGKAT.get(str(value), "-") if not _undefined(value) else "-"
 
 
 def _clip(value: Any, limit: int = 300) -> str:
-    text = "" if isinstance(value, Undefined) or value is None else " ".join(str(value).split())
+    text = "" if _undefined(value) or value is None else " ".join(str(value).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -84,7 +93,7 @@ def _alasan(match: Any) -> str:
 
 def safe_url(value: Any) -> str:
     """``value`` if it is a plain http(s) URL, else "" (never a javascript:/data: link)."""
-    if isinstance(value, Undefined) or not isinstance(value, str):
+    if _undefined(value) or not isinstance(value, str):
         return ""
     url = value.strip()
     if any(ord(c) < 33 or c in '"<>\\`' for c in url) or len(url) > 2000:
@@ -94,7 +103,7 @@ def safe_url(value: Any) -> str:
 
 def short_id(value: Any) -> str:
     """The first 8 characters of a finding id: enough to find it again (``findings show``)."""
-    text = "" if isinstance(value, Undefined) or value is None else str(value)
+    text = "" if _undefined(value) or value is None else str(value)
     return text.split(":", 1)[-1][:8] if text else "-"
 
 
@@ -105,7 +114,7 @@ def finding_link(base_url: str, finding_id: str) -> str:
 
 
 def _nl2br(value: Any) -> Markup:
-    text = "" if isinstance(value, Undefined) or value is None else str(value)
+    text = "" if _undefined(value) or value is None else str(value)
     return Markup("<br>\n").join(escape(line) for line in text.splitlines())
 
 
@@ -133,10 +142,20 @@ class Renderer:
     def __init__(self, templates_dir: str | Path = "", base_url: str = "") -> None:
         self.templates_dir = str(templates_dir or "")
         self.base_url = base_url
-        self.env = self._environment(autoescape=False)  # text and chat: no HTML anywhere
-        self.html_env = self._environment(autoescape=True)  # email HTML: escape everything
+
+    @cached_property
+    def env(self) -> Environment:
+        """Text and chat: no HTML anywhere."""
+        return self._environment(autoescape=False)
+
+    @cached_property
+    def html_env(self) -> Environment:
+        """Email HTML: escape everything."""
+        return self._environment(autoescape=True)
 
     def _environment(self, autoescape: bool) -> Environment:
+        from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader
+
         loaders = []
         if self.templates_dir:
             loaders.append(FileSystemLoader(self.templates_dir))
@@ -179,6 +198,8 @@ class Renderer:
             and not (Path(self.templates_dir) / name).is_file()
         if overridden:  # staff changed the text only: keep their words in the HTML part too
             return text_to_html(text.title, text.body)
+        from jinja2 import TemplateNotFound
+
         try:
             template = self.html_env.get_template(name)
         except TemplateNotFound:
@@ -205,6 +226,8 @@ def check_templates(templates_dir: str | Path = "", file_label: str = "templates
     problems: list[Problem] = []
     if templates_dir and not Path(templates_dir).is_dir():
         return [Problem(file_label, "templates_dir", f"folder {templates_dir} does not exist")]
+    from jinja2 import TemplateError
+
     renderer = Renderer(templates_dir)
     for name, kind, context in SAMPLES:
         for style in STYLES:  # the long style also renders the HTML email template

@@ -6,6 +6,7 @@ files, templates, config); comparisons follow the ranking, not the alphabet.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -60,3 +61,25 @@ class Severity(StrEnum):
 _RANK = {s: i for i, s in enumerate(Severity)}
 #: the severities, lowest first (as strings)
 SEVERITIES: tuple[str, ...] = tuple(s.value for s in Severity)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score thresholds (here, not in alerts.detect, so that the composition root needs
+    no detector to read them); a score at or above a threshold reaches that severity."""
+
+    low: float
+    medium: float
+    high: float
+
+    def severity(self, score: float) -> str:
+        if score >= self.high:
+            return "high"
+        if score >= self.medium:
+            return "medium"
+        if score >= self.low:
+            return "low"
+        return "none"
+
+
+DEFAULT_THRESHOLDS = Thresholds(low=1.5, medium=3.0, high=6.0)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Protocol
+from typing import TYPE_CHECKING, Any, AsyncIterator, Protocol
 
-from alerts.detect import DEFAULT_THRESHOLDS, Detector, Thresholds
 from alerts.lexicon import check_lexicon, load_lexicon
 from alerts.outbox import Outbox
 from alerts.problems import Problem
 from alerts.render import Renderer
+from alerts.severity import DEFAULT_THRESHOLDS, Thresholds
 
 from . import __version__
 from .config import Config, check_config, load_config
@@ -27,6 +27,10 @@ from .platforms.base import FetchMode
 from .settings import parse_size
 from .store import FindingStore, PostStore, prepare_storage
 from .watchlist import check_watchlists, load_watchlists
+
+if TYPE_CHECKING:
+    from alerts.detect import Detector
+    from alerts.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +50,32 @@ def thresholds(config: Config) -> Thresholds:
 
 
 def build_detector(config: Config) -> Detector:
+    from alerts.detect import Detector
+
     return Detector(load_lexicon(config.lexicon_files()), thresholds(config))
+
+
+class DeferredDetector:
+    """The detector of a run, built on first use (issue #17): a cycle in which nothing
+    changed detects nothing, and the detector's imports and tables cost ~110 ms of every
+    ``pantau once``. The lexicon is loaded (and so checked) at once; everything else is
+    the built :class:`~alerts.detect.Detector`'s."""
+
+    def __init__(self, lexicon: Lexicon, thresholds: Thresholds) -> None:
+        self.lexicon = lexicon
+        self.thresholds = thresholds
+        self._built: Detector | None = None
+
+    @property
+    def built(self) -> Detector:
+        if self._built is None:
+            from alerts.detect import Detector
+
+            self._built = Detector(self.lexicon, self.thresholds)
+        return self._built
+
+    def __getattr__(self, name: str) -> Any:  # only for what is not set above
+        return getattr(self.built, name)
 
 
 def load_people(config: Config) -> list[Person]:
@@ -167,7 +196,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
     services = Services(
         posts=PostStore(layout["root"]),
         findings=FindingStore(layout["findings"]),
-        detector=build_detector(config),
+        detector=DeferredDetector(load_lexicon(config.lexicon_files()), thresholds(config)),
         outbox=open_outbox(config),
         health=HealthBook(layout["health"], threshold=config.health.failure_threshold),
         http=http,

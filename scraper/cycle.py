@@ -73,14 +73,33 @@ class CycleResult:
         }
 
 
+#: accounts in progress per fetch slot: while ``concurrency`` accounts wait on the network,
+#: as many more are parsed, detected and written, so the fetch slots never idle behind that
+#: work (issue #17: one slot per whole account run left them idle in waves)
+IN_PROGRESS_PER_SLOT = 2
+
+
+def accounts_at_once(concurrency: int) -> int:
+    """Account runs in progress at once for ``concurrency`` fetches at once."""
+    return concurrency * IN_PROGRESS_PER_SLOT
+
+
+def ensure_fetch_gate(services: Services, concurrency: int) -> None:
+    """``services.fetch_gate`` (page fetches at once) when the composition root set none."""
+    if services.fetch_gate is None:
+        services.fetch_gate = asyncio.Semaphore(concurrency)
+
+
 async def run_cycle(services: Services, people: list[Person], *, concurrency: int = 4,
                     on_result: Callable[[AccountResult], None] | None = None) -> CycleResult:
-    """Every account of every person once, ``concurrency`` at a time, then deliver.
+    """Every account of every person once, then deliver: ``concurrency`` page fetches at a
+    time (``services.fetch_gate``) and :func:`accounts_at_once` account runs in progress.
 
     ``on_result`` is called after each account (``pantau once``'s progress bar).
     """
     cycle = CycleResult(started=services.clock())
-    gate = asyncio.Semaphore(concurrency)
+    ensure_fetch_gate(services, concurrency)
+    gate = asyncio.Semaphore(accounts_at_once(concurrency))
 
     async def one(person: Person, account: Account) -> AccountResult:
         async with gate:

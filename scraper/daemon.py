@@ -35,7 +35,7 @@ from alerts.timeutil import utc_now
 from . import __version__
 from .app import load_checked, open_runtime
 from .config import Config
-from .cycle import RunTotals, deliver
+from .cycle import RunTotals, accounts_at_once, deliver
 from .daemon_jobs import HousekeepingJobs
 from .daemon_reload import ConfigReload
 from .models import Account, Person
@@ -156,7 +156,7 @@ class Daemon(HousekeepingJobs, ConfigReload):
                     log.info("browser ready: Chromium %s", await rt.services.browser.smoke_test())
                 except Exception as exc:
                     log.error("browser smoke test failed: %s (browser platforms will fail)", exc)
-            self._gate = asyncio.Semaphore(config.run_concurrency)
+            self._set_gates(config)
             self._refresh_cases()
             self._apply_people(people)
             self._schedule_housekeeping()
@@ -176,6 +176,11 @@ class Daemon(HousekeepingJobs, ConfigReload):
             for handler in logging.getLogger().handlers:
                 handler.removeFilter(self._log_filter)
         return 0
+
+    def _set_gates(self, config: Config) -> None:
+        """``[schedule] concurrency`` page fetches at once; twice that many account runs in progress."""
+        self.runtime.services.fetch_gate = asyncio.Semaphore(config.run_concurrency)
+        self._gate = asyncio.Semaphore(accounts_at_once(config.run_concurrency))
 
     def _stop(self, name: str) -> None:
         if self.stop_requested_at is None:

@@ -86,7 +86,7 @@ class ConfigReload:
         config.browser = old.browser
         config.cluster = old.cluster  # the fetcher (local or the workers) is built at start
         self.config = config
-        self._gate = asyncio.Semaphore(config.run_concurrency)
+        self._set_gates(config)
         self._apply_people(people)
         self._schedule_housekeeping()
         log.info("reloaded: %d accounts of %d people", len(self.people), len(people))

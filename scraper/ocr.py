@@ -263,16 +263,28 @@ class OcrReader:
         self.configure(settings, status=status)
 
     def configure(self, settings: Any, *, status: tuple[bool, str] | None = None) -> None:
-        """Apply ``[ocr]`` settings (at start and on a daemon reload)."""
+        """Apply ``[ocr]`` settings (at start and on a daemon reload). Whether Tesseract is
+        usable is asked on first need (two subprocesses, ~50 ms of every ``once`` otherwise)."""
         self.settings = settings
-        ok, message = status if status is not None else (
-            tesseract_status(settings.languages) if settings.enabled else (False, "OCR dimatikan di konfigurasi"))
-        self.available = bool(settings.enabled and ok)
-        self.warning = "" if self.available else message
-        if settings.enabled and not ok:
-            log.warning("OCR off: %s", message)
+        self._status = status if status is not None or settings.enabled else (False, "OCR dimatikan di konfigurasi")
         if self.fetcher is not None:
             self.fetcher.max_bytes, self.fetcher.timeout = settings.max_bytes, settings.timeout.seconds
+
+    def _checked(self) -> tuple[bool, str]:
+        if self._status is None:
+            self._status = tesseract_status(self.settings.languages)
+            if not self._status[0]:
+                log.warning("OCR off: %s", self._status[1])
+        return self._status
+
+    @property
+    def available(self) -> bool:
+        """OCR on and Tesseract usable with ``[ocr] languages`` (a warning logged once if not)."""
+        return bool(self.settings.enabled and self._checked()[0])
+
+    @property
+    def warning(self) -> str:
+        return "" if self.available else self._checked()[1]
 
     def enabled_for(self, platform: str) -> bool:
         """OCR on, Tesseract present, and ``platform`` not in ``[ocr] platforms_off``."""

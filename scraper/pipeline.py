@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from alerts.detect import Detector
 from alerts.outbox import Alert, Outbox
 from alerts.storage import is_disk_full
 from alerts.timeutil import iso, parse_iso, utc_now
@@ -37,7 +36,9 @@ from .profile_watch import own_profile_fetch, read_profile
 from .sources import complete_images, detect_post, detect_profile_item, read_images
 from .store import FindingStore, PostStore
 
-if TYPE_CHECKING:  # the collaborators' types, without importing httpx/Playwright here
+if TYPE_CHECKING:  # the collaborators' types, without importing httpx/Playwright/the detector here
+    from alerts.detect import Detector
+
     from .cluster.remote import RemoteFetcher
     from .evidence import EvidenceRecorder
     from .fetch.browser import Browser
@@ -77,6 +78,9 @@ class Services:
     open_cases: set[str] = field(default_factory=set)
     #: scraper.cluster.remote.RemoteFetcher when [cluster] broker is set: workers fetch and parse
     remote: RemoteFetcher | None = None
+    #: page fetches at once over all accounts ([schedule] concurrency; None: only the host gate).
+    #: Held around the fetch alone, so one account's parsing and writing overlap others' fetches.
+    fetch_gate: asyncio.Semaphore | None = None
 
 
 @dataclass
@@ -117,8 +121,17 @@ def health_alert(event: HealthEvent, person: Person, account: Account,
 
 async def _fetch(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any],
                  url: str | None = None, conditional: bool = True) -> Page:
-    """The account's page through the one fetch path (``scraper.fetch.page``)."""
+    """The account's page through the one fetch path (``scraper.fetch.page``), at most
+    ``services.fetch_gate`` of them at once."""
     url = url or adapter.fetch_url(account, memo.get("resolved", {}))
+    if services.fetch_gate is None:
+        return await _fetch_now(services, adapter, account, memo, url, conditional)
+    async with services.fetch_gate:
+        return await _fetch_now(services, adapter, account, memo, url, conditional)
+
+
+async def _fetch_now(services: Services, adapter: Adapter, account: Account, memo: dict[str, Any],
+                     url: str, conditional: bool) -> Page:
     if services.remote is not None:  # a worker fetches (the same fetch path) and parses
         return await services.remote.fetch(adapter, account, url,
                                            etag=memo.get("etag") if conditional else None,

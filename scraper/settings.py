@@ -110,7 +110,8 @@ class ScheduleSettings(_Section):
     jitter: Duration = "5m"
     #: hard time limit of one account's run (fetch, parse, store, evidence)
     run_timeout: Duration = "5m"
-    #: accounts processed at the same time
+    #: page fetches at the same time; twice as many account runs are in progress, so parsing,
+    #: detection and writes overlap the fetches (scraper.cycle.accounts_at_once)
     concurrency: int = Field(4, ge=1, le=64)
     #: per-platform intervals, e.g. { telegram = "2h", mastodon = "15m" }
     intervals: dict[str, Interval] = Field(default_factory=dict)

@@ -1,6 +1,7 @@
 """Telegram parses with lxml directly (issue #17); its text must stay the one DOM-to-text
 function's: ``lxml_element_text`` equals ``element_text`` on every element of every capture,
-and a post's raw fragment is the one bs4 serialises."""
+a post's raw fragment is the one bs4 serialises, and the channel profile read with lxml is
+the one the CSS selectors give on the bs4 tree."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,12 +13,14 @@ from alerts.timeutil import utc_now
 from scraper.models import Account
 from scraper.platforms import get_adapter
 from scraper.platforms.base import Page
-from scraper.platforms.telegram import _lxml_root
-from scraper.platforms.text import element_text, lxml_element_text
+from scraper.platforms.base import abs_url
+from scraper.platforms.profiles import telegram_profile
+from scraper.platforms.text import element_text, lxml_element_text, lxml_root as _lxml_root
+from scraper.profile import Profile
 
 HERE = Path(__file__).parent
 CAPTURES = sorted((HERE / "fixtures" / "platforms" / "telegram").glob("*.html")) + \
-    sorted(Path("/work/shared/fixtures/real/telegram").glob("*.html"))
+    sorted((HERE.resolve().parents[1] / "shared" / "fixtures" / "real" / "telegram").glob("*.html"))
 TRICKY = ('<div class="x"><pre> \n\n <b>x</b>\r\n\n </pre>\r\n\r\n<span>a</span>\r \t<textarea>\n\n</textarea><ruby>漢<rt>kan<b>x</b>y</rt><rp>(</rp></ruby><rt>q<div>d</div>r</rt>a<div>@m</div> b<!--c--><div>blk</div><p>p1</p>t<br>u'
           '<img alt="😀"><img alt="photo of x" src="e.png"><img alt="ok" class="Emoji">'
           '<script>no</script><ul><li>one</li><li> two\xa0 </li></ul><span>s<div>in</div></span></div>')
@@ -42,3 +45,44 @@ def test_raw_is_the_bs4_fragment_of_the_post():
     fragments = {m["data-post"]: m.decode()
                  for m in BeautifulSoup(body, "lxml").find_all("div", class_="tgme_widget_message")}
     assert posts and all(p.raw == fragments[p.extra["data_post"]] for p in posts)
+
+
+HEADER = ('<div class="tgme_channel_info"><div class="tgme_channel_info_header">'
+          '<i class="tgme_page_photo_image"><span><img alt="no src"></span><img src="/a.jpg"></i>'
+          '<div class="x tgme_channel_info_header_title\tb"><span dir="auto">Kanal <b>Uji</b> \U0001f600</span></div></div>'
+          '<div class="tgme_channel_info_description">Info <a>no href</a> <a href="tg://x">tg</a>'
+          '<br><a href="https://contoh.id/p?q=1&amp;r=2">situs</a> <a href="http://b.id">b</a></div></div>'
+          '<div class="tgme_channel_info_description">second</div>')
+
+
+def _profile_by_selectors(body: str, base: str) -> Profile | None:
+    """The reference: the CSS selectors on the bs4 tree (how the profile was read before #17)."""
+    info = BeautifulSoup(body, "lxml").select_one(".tgme_channel_info")
+    if info is None:
+        return None
+    title = info.select_one(".tgme_channel_info_header_title")
+    description = info.select_one(".tgme_channel_info_description")
+    photo = info.select_one(".tgme_page_photo_image img[src]")
+    links = [abs_url(base, a.get("href")) for a in description.select("a[href]")] if description else []
+    return Profile(display_name=element_text(title) if title else "",
+                   bio=element_text(description) if description else "",
+                   avatar_url=abs_url(base, photo.get("src")) if photo else "",
+                   link=next((h for h in links if h.startswith(("http://", "https://"))), ""))
+
+
+@pytest.mark.parametrize("html", [p for p in CAPTURES] + [HEADER, TRICKY, ""],
+                         ids=lambda p: getattr(p, "name", None) or (p[:12] or "empty"))
+def test_profile_with_lxml_equals_the_selectors_on_bs4(html):
+    body = html.read_text(encoding="utf-8") if isinstance(html, Path) else html
+    url = "https://t.me/s/infosepaku"
+    got = telegram_profile(Page(url, url, 200, body, utc_now()), Account("telegram", "https://t.me/infosepaku"))
+    assert got == _profile_by_selectors(body, url)
+
+
+def test_profile_header_read_field_by_field():
+    url = "https://t.me/s/uji"
+    got = telegram_profile(Page(url, url, 200, HEADER, utc_now()), Account("telegram", "https://t.me/uji"))
+    assert got.display_name == "Kanal Uji \U0001f600"
+    assert got.avatar_url == "https://t.me/a.jpg"  # the first img with a src under the photo
+    assert got.link == "https://contoh.id/p?q=1&r=2"
+    assert got.bio.startswith("Info no href tg")

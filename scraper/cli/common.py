@@ -131,10 +131,15 @@ class ProgressBar:
     """
 
     def __init__(self, stream=None, force: bool = False) -> None:
-        from rich.console import Console
+        stream = stream or sys.stderr
+        self.console = None
+        self.enabled = False
+        isatty = getattr(stream, "isatty", None)
+        if force or (isatty is not None and isatty()):  # rich (~25 ms) loads only to draw
+            from rich.console import Console
 
-        self.console = Console(file=stream or sys.stderr, force_terminal=force or None)
-        self.enabled = force or self.console.is_terminal
+            self.console = Console(file=stream, force_terminal=force or None)
+            self.enabled = force or self.console.is_terminal
         self.failed = 0
         self._progress = None
         self._task = None

@@ -39,6 +39,8 @@ class DemoSite:
         self.accounts: dict[str, DemoAccount] = {}
         self.latency = latency
         self.requests = 0
+        self.in_flight = 0  # requests being answered now
+        self.max_in_flight = 0  # the most answered at once (tests of fetch concurrency)
         self._lock = threading.Lock()
         site = self
 
@@ -102,6 +104,15 @@ class DemoSite:
     def _serve(self, req: BaseHTTPRequestHandler) -> None:
         with self._lock:
             self.requests += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            self._answer(req)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(self, req: BaseHTTPRequestHandler) -> None:
         if self.latency:
             time.sleep(self.latency)
         path = urlsplit(req.path).path.strip("/")

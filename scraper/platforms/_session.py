@@ -16,9 +16,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
-from typing import Any, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Iterator, Literal
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+if TYPE_CHECKING:  # bs4 is imported when a page of these platforms is read (start-up, issue #17)
+    from bs4 import BeautifulSoup, Tag
 
 from ..errors import HealthProblem
 from .base import Page, check_status
@@ -59,6 +60,8 @@ class Doc:
 
     @cached_property
     def soup(self) -> BeautifulSoup:
+        from bs4 import BeautifulSoup
+
         return BeautifulSoup(self.page.body or "", "lxml")
 
     @cached_property
@@ -70,6 +73,8 @@ class Doc:
 
     @cached_property
     def visible_text(self) -> str:
+        from bs4 import NavigableString
+
         parts = []
         for s in self.soup.find_all(string=True):
             if isinstance(s, NavigableString) and not any(p.name in _INVISIBLE for p in s.parents):

@@ -16,13 +16,12 @@ from functools import partial
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from lxml import etree
 
 from ..errors import LayoutChanged, NotFound
 from ..models import Account, Deferred, Post
 from . import register
 from .base import Adapter, FetchMode, Page, abs_url, build_posts, check_status, origin, parse_time
-from .text import _NONSPACE, lxml_element_text as element_text
+from .text import _NONSPACE, lxml_element_text as element_text, lxml_root as _lxml_root
 
 _NAME = re.compile(r"^[A-Za-z0-9_]{3,64}$")
 _BG_URL = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)")
@@ -98,22 +97,6 @@ class TelegramAdapter(Adapter):
         return build_posts(((n, m) for n, m in enumerate(messages) if "service_message" not in _classes(m)),
                            lambda item: _post(item[1], base, account, older_href, Deferred(partial(raws.get, item[0]))),
                            url=page.url)
-
-
-def _lxml_root(body: str):  # noqa: ANN202 (an lxml element)
-    """The page parsed the way bs4's lxml tree builder feeds it (so the tree is the one
-    the bs4 parser saw): a leading BOM dropped, fed as text, as UTF-8 if lxml refuses."""
-    body = body[1:] if body[:1] == "\ufeff" else body
-    for markup, encoding in ((body, None), (body.encode("utf-8", "surrogatepass"), "utf-8")):
-        try:
-            parser = etree.HTMLParser(encoding=encoding)
-            parser.feed(markup)
-            root = parser.close()
-        except (UnicodeError, LookupError, etree.ParserError):
-            continue
-        if root is not None:
-            return root
-    return etree.Element("html")  # nothing parsed: an empty page
 
 
 class _Raws:

@@ -21,7 +21,12 @@ import re
 from html import unescape
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+if TYPE_CHECKING:  # bs4 (and soupsieve, 90 ms) is imported on first use: a Telegram run never needs it
+    from bs4 import Tag
 
 BLOCK_TAGS = frozenset({
     "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "section",
@@ -54,6 +59,7 @@ def _is_emoji_alt(img: Tag) -> str:
 
 def _inline_div(tag: Tag) -> bool:
     """A ``div`` whose neighbours are inline content (X's @mention wrapper)."""
+    from bs4 import CData, NavigableString, Tag
     for sibling in (tag.previous_sibling, tag.next_sibling):
         if isinstance(sibling, NavigableString):
             if type(sibling) in (NavigableString, CData) and str(sibling).strip():
@@ -68,6 +74,7 @@ def element_text(element: Tag | None, *, pre_wrap: bool = False) -> str:
     """Plain text of ``element`` as a reader sees it (see the module doc)."""
     if element is None:
         return ""
+    from bs4 import CData, NavigableString, Tag
     out: list[str] = []
     # stack items: a node to visit, or a string to emit when popped (block ends)
     stack: list[object] = list(reversed(list(element.children))) if isinstance(element, Tag) else [element]
@@ -105,6 +112,22 @@ def element_text(element: Tag | None, *, pre_wrap: bool = False) -> str:
 # -- the same text from an lxml element (issue #17: Telegram parses with lxml directly) -----
 # Proven identical to element_text on every Telegram capture and test fixture
 # (tests/test_platform_telegram_lxml.py compares the two on every element).
+
+def lxml_root(body: str):  # noqa: ANN202 (an lxml element)
+    """The page parsed the way bs4's lxml tree builder feeds it (so the tree is the one
+    the bs4 parser saw): a leading BOM dropped, fed as text, as UTF-8 if lxml refuses."""
+    body = body[1:] if body[:1] == "\ufeff" else body
+    for markup, encoding in ((body, None), (body.encode("utf-8", "surrogatepass"), "utf-8")):
+        try:
+            parser = etree.HTMLParser(encoding=encoding)
+            parser.feed(markup)
+            root = parser.close()
+        except (UnicodeError, LookupError, etree.ParserError):
+            continue
+        if root is not None:
+            return root
+    return etree.Element("html")  # nothing parsed: an empty page
+
 
 def _lx_is_tag(node: object) -> bool:
     return isinstance(getattr(node, "tag", None), str)  # comments/PIs have a callable tag
@@ -221,6 +244,8 @@ def html_to_text(html: str) -> str:
         return ""
     if not _TAG.search(html):
         return clean_text(unescape(html))
+    from bs4 import BeautifulSoup
+
     return element_text(BeautifulSoup(html, "lxml"))
 
 

@@ -22,11 +22,9 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import soupsieve
-from bs4 import BeautifulSoup, Tag
 
 from alerts.timeutil import WITA
 
@@ -34,6 +32,9 @@ from ..errors import LayoutChanged
 from ..models import Account, Post
 from . import register
 from .base import Adapter, FetchMode, Page, abs_url, check_status, element_text, parse_time
+
+if TYPE_CHECKING:  # bs4 and soupsieve load when a web account is checked or read (start-up, issue #17)
+    from bs4 import Tag
 
 _ATTR = re.compile(r"^[A-Za-z_:][-\w:.]*$")
 _KEYS = {"post", "id", "text", "link", "time", "empty"}
@@ -85,6 +86,8 @@ class WebAdapter(Adapter):
             selector, attr = split_spec(spec) if key not in ("post", "empty") else (spec, None)
             if selector:
                 try:
+                    import soupsieve
+
                     soupsieve.compile(selector)
                 except Exception as exc:  # soupsieve raises SelectorSyntaxError and others
                     problems.append(f"selectors.{key}: selektor CSS tidak sah {selector!r}: {exc}")
@@ -120,6 +123,8 @@ class WebAdapter(Adapter):
         post_sel = selectors.get("post")
         if not isinstance(post_sel, str) or not post_sel.strip():
             raise LayoutChanged("akun web tanpa options.selectors.post", url=page.url)
+        from bs4 import BeautifulSoup
+
         soup = BeautifulSoup(page.body, "lxml")
         elements = soup.select(post_sel)
         if not elements:
