@@ -34,9 +34,10 @@ if TYPE_CHECKING:  # jinja2 (~30 ms) loads on the first render, not with every `
 
 
 def _undefined(value: Any) -> bool:
-    """A template variable that was not given (without jinja2 loaded, nothing can be one)."""
-    jinja2 = sys.modules.get("jinja2")
-    return jinja2 is not None and isinstance(value, jinja2.Undefined)
+    """A template variable that was not given. Until jinja2 has loaded (another thread may be
+    loading it right now: the class is not there yet) nothing can be one."""
+    undefined = getattr(sys.modules.get("jinja2"), "Undefined", None)
+    return undefined is not None and isinstance(value, undefined)
 
 SHIPPED_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAMES = ("finding", "health_failing", "health_recovered", "digest", "notice", "case", "test")

@@ -6,6 +6,7 @@ parts).
 """
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -283,6 +284,7 @@ async def run_once(config: Config, progress: CycleProgress | None = None) -> dic
     from .status import record_cycle
 
     async with open_runtime(config) as rt:
+        gc.freeze()  # the watchlist, lexicon and stores live through the run: out of every collection
         if progress is not None:
             progress.start(sum(len(p.accounts) for p in rt.people))
         cycle = await run_cycle(rt.services, rt.people, concurrency=config.run_concurrency,
