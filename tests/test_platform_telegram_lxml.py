@@ -86,3 +86,22 @@ def test_profile_header_read_field_by_field():
     assert got.avatar_url == "https://t.me/a.jpg"  # the first img with a src under the photo
     assert got.link == "https://contoh.id/p?q=1&r=2"
     assert got.bio.startswith("Info no href tg")
+
+
+def test_a_page_is_parsed_once_for_its_posts_and_its_profile(monkeypatch):
+    import scraper.platforms.text as text
+
+    calls: list[int] = []
+    real = text._parse_html
+    monkeypatch.setattr(text, "_parse_html", lambda body: calls.append(len(body)) or real(body))
+    body = (HERE / "fixtures" / "platforms" / "telegram" / "channel.html").read_text(encoding="utf-8")
+    body = body.replace("<body", HEADER.join(["<section>", "</section><body"]), 1)  # a channel header too
+    url = "https://t.me/s/infosepaku"
+    account = Account("telegram", "https://t.me/infosepaku")
+    page = Page(url, url, 200, body, utc_now())
+    posts = get_adapter("telegram").parse(page, account)
+    profile = telegram_profile(page, account)
+    assert posts and profile.display_name == "Kanal Uji \U0001f600" and len(calls) == 1
+    other = Page(url, url, 200, body.replace("tgme_channel_info_header_title", "x"), utc_now())
+    assert telegram_profile(other, account).display_name == ""  # another body: parsed again, not the cached tree
+    assert len(calls) == 2

@@ -113,9 +113,26 @@ def element_text(element: Tag | None, *, pre_wrap: bool = False) -> str:
 # Proven identical to element_text on every Telegram capture and test fixture
 # (tests/test_platform_telegram_lxml.py compares the two on every element).
 
+#: the last page parsed, as (body, root): a Telegram page is read twice, for its posts and for
+#: its channel profile, and parsed once. Keyed by the body's identity (the same ``Page.body``);
+#: the tree is only read, never changed, by its users.
+_LAST: tuple[str, object] | None = None
+
+
 def lxml_root(body: str):  # noqa: ANN202 (an lxml element)
     """The page parsed the way bs4's lxml tree builder feeds it (so the tree is the one
-    the bs4 parser saw): a leading BOM dropped, fed as text, as UTF-8 if lxml refuses."""
+    the bs4 parser saw): a leading BOM dropped, fed as text, as UTF-8 if lxml refuses.
+    The tree is shared with the next call for the same body object: do not change it."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is body:
+        return last[1]
+    root = _parse_html(body)
+    _LAST = (body, root)
+    return root
+
+
+def _parse_html(body: str):  # noqa: ANN202
     body = body[1:] if body[:1] == "\ufeff" else body
     for markup, encoding in ((body, None), (body.encode("utf-8", "surrogatepass"), "utf-8")):
         try:
