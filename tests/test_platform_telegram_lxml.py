@@ -105,3 +105,36 @@ def test_a_page_is_parsed_once_for_its_posts_and_its_profile(monkeypatch):
     other = Page(url, url, 200, body.replace("tgme_channel_info_header_title", "x"), utc_now())
     assert telegram_profile(other, account).display_name == ""  # another body: parsed again, not the cached tree
     assert len(calls) == 2
+
+
+def _fragments() -> list[str]:
+    """HTML fragments as adapters meet them: feed descriptions and summaries, JSON ``content``/
+    ``note``/``text`` fields, and the elements of every HTML capture (test and shared ones)."""
+    import html
+    import json
+    import re
+
+    shared = HERE.resolve().parents[1] / "shared" / "fixtures" / "real"
+    files = [p for root in (HERE / "fixtures" / "platforms", shared) for p in sorted(root.rglob("*")) if p.is_file()]
+    out = ["", "plain", "a &amp; b", "x<br>y", "<p>a</p><p>b</p>", "<![CDATA[x]]>", "<!-- c -->t", "\ufeff<b>bom</b>",
+           "<html><body><p>x</p></body></html>", "<script>x</script>y", "<title>t</title>z", TRICKY]
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for m in re.finditer(r"<(description|content|summary)[^>]*>(.*?)</\1>", text, re.S):
+            out.append(html.unescape(m.group(2)))
+        for m in re.finditer(r'"(?:content|note|spoiler_text|description|text)"\s*:\s*("(?:[^"\\]|\\.)*")', text):
+            try:
+                out.append(json.loads(m.group(1)))
+            except ValueError:
+                pass
+        if path.suffix == ".html":
+            out += [el.decode() for el in BeautifulSoup(text, "lxml").find_all(["div", "p", "span", "article"])[:80]]
+    return out
+
+
+def test_html_to_text_with_lxml_equals_element_text_on_bs4():
+    from scraper.platforms.text import _TAG, html_to_text
+
+    fragments = [f for f in _fragments() if _TAG.search(f)]  # the others never reach a parser
+    assert len(fragments) > 1000
+    assert [f for f in fragments if html_to_text(f) != element_text(BeautifulSoup(f, "lxml"))] == []

@@ -14,6 +14,10 @@
 * ``script``/``style``/``template``/``noscript``/``svg`` are skipped.
 
 The walk is iterative: a deeply nested page cannot raise ``RecursionError``.
+
+:func:`lxml_element_text` is the same walk over an lxml element, with the same
+output; Telegram pages and every HTML fragment (:func:`html_to_text`: feed
+items, Mastodon statuses, bios) are read that way, without building a bs4 tree.
 """
 from __future__ import annotations
 
@@ -119,10 +123,17 @@ def element_text(element: Tag | None, *, pre_wrap: bool = False) -> str:
 _LAST: tuple[str, object] | None = None
 
 
+#: fewer tags than this cannot nest as deep as libxml2 builds a tree (2,048 levels with
+#: ``huge_tree``; what lies deeper is dropped, where bs4's tree keeps it)
+_LXML_DEPTH_SAFE = 2000
+
+
 def lxml_root(body: str):  # noqa: ANN202 (an lxml element)
     """The page parsed the way bs4's lxml tree builder feeds it (so the tree is the one
     the bs4 parser saw): a leading BOM dropped, fed as text, as UTF-8 if lxml refuses.
-    The tree is shared with the next call for the same body object: do not change it."""
+    The tree is shared with the next call for the same body object: do not change it.
+    libxml2 keeps 2,048 levels of nesting (``huge_tree``); Telegram's own page is shallow and
+    message text is Telegram's sanitised markup, so nothing a channel posts nests that deep."""
     global _LAST
     last = _LAST
     if last is not None and last[0] is body:
@@ -136,7 +147,9 @@ def _parse_html(body: str):  # noqa: ANN202
     body = body[1:] if body[:1] == "\ufeff" else body
     for markup, encoding in ((body, None), (body.encode("utf-8", "surrogatepass"), "utf-8")):
         try:
-            parser = etree.HTMLParser(encoding=encoding)
+            # huge_tree: no depth limit (libxml2 drops what is nested deeper than 256, which bs4
+            # keeps); bodies are capped by [http] max_body and HTML has no entities to expand
+            parser = etree.HTMLParser(encoding=encoding, huge_tree=True)
             parser.feed(markup)
             root = parser.close()
         except (UnicodeError, LookupError, etree.ParserError):
@@ -261,7 +274,11 @@ def html_to_text(html: str) -> str:
         return ""
     if not _TAG.search(html):
         return clean_text(unescape(html))
-    from bs4 import BeautifulSoup
+    if html.count("<") < _LXML_DEPTH_SAFE:
+        # with lxml directly: the same text as element_text on bs4's tree (issue #17; checked on
+        # every fragment of the test and shared captures by tests/test_platform_telegram_lxml.py)
+        return lxml_element_text(_parse_html(html))
+    from bs4 import BeautifulSoup  # a fragment that could nest deeper than libxml2 builds
 
     return element_text(BeautifulSoup(html, "lxml"))
 
