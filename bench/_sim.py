@@ -163,18 +163,29 @@ def tree_memory(pid: int) -> tuple[float, float, int]:
 
 
 def tree_breakdown(pid: int) -> list[tuple[str, int]]:
-    """(process name, with a Chromium child's --type, PSS MB) of each process in ``pid``'s tree, largest first."""
+    """(process name, with a Chromium child's --type and utility service, PSS MB) of each process in ``pid``'s tree, largest first."""
+    return [(name, pss // 1024) for name, _rss, pss in tree_sample(pid)]
+
+
+def tree_sample(pid: int) -> list[tuple[str, int, int]]:
+    """(process name as in :func:`tree_breakdown`, RSS kB, PSS kB) of each process in
+    ``pid``'s tree, largest PSS first: one pass, so the rows add up to the tree's total."""
     rows = []
     for p in tree(pid):
         try:
             with open(f"/proc/{p}/comm") as fh:
                 name = fh.read().strip()
             with open(f"/proc/{p}/cmdline", "rb") as fh:
-                kind = next((a[7:].decode() for a in fh.read().replace(b"\0", b" ").split() if a.startswith(b"--type=")), "")
+                argv = fh.read().replace(b"\0", b" ").split()  # Chromium's children rewrite it as one string
         except OSError:
             continue
-        rows.append((f"{name}({kind})" if kind else name, _kb(f"/proc/{p}/smaps_rollup", "Pss:") // 1024))
-    return sorted(rows, key=lambda r: -r[1])
+        kind = next((a[7:].decode() for a in argv if a.startswith(b"--type=")), "")
+        sub = next((a[19:].decode() for a in argv if a.startswith(b"--utility-sub-type=")), "")
+        if sub:  # network.mojom.NetworkService -> network
+            kind += ":" + sub.split(".")[0]
+        rows.append((f"{name}({kind})" if kind else name, _kb(f"/proc/{p}/status", "VmRSS:"),
+                     _kb(f"/proc/{p}/smaps_rollup", "Pss:")))
+    return sorted(rows, key=lambda r: -r[2])
 
 
 def median(values: list[float]) -> float:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _sim import ROOT, SiteProcess, header, median, tree_breakdown, tree_memory, write_setup  # noqa: E402
+from _sim import ROOT, SiteProcess, header, median, tree_sample, write_setup  # noqa: E402
 
 
 def run_once(config: Path) -> tuple[float, list[tuple[float, float, float, int]], str, list]:
@@ -35,10 +35,11 @@ def run_once(config: Path) -> tuple[float, list[tuple[float, float, float, int]]
 
     def sample() -> None:
         while proc.poll() is None:
-            rss, pss, n = tree_memory(proc.pid)
+            rows = tree_sample(proc.pid)  # one pass: the breakdown at the peak adds up to the peak
+            rss, pss, n = sum(r[1] for r in rows) / 1024, sum(r[2] for r in rows) / 1024, len(rows)
             if n:
                 if pss > max((s[2] for s in samples), default=0):
-                    at_peak[:] = tree_breakdown(proc.pid)
+                    at_peak[:] = [(name, round(p / 1024)) for name, _r, p in rows]
                 samples.append((time.perf_counter() - t0, rss, pss, n))
             time.sleep(0.1)
 
