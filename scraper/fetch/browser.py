@@ -4,6 +4,15 @@ One Chromium process is shared; every fetch gets its own browser context,
 closed in ``finally`` whatever happens. The browser is relaunched when it
 disconnects (crash) and recycled after ``max_pages`` pages so its memory
 stays flat over months. Every page load has a hard time limit.
+
+Launch switches (:mod:`scraper.fetch.browser_launch`): ``--disable-background-networking
+--disable-component-update --disable-sync --no-first-run --disable-gpu
+--disable-dev-shm-usage --renderer-process-limit=1 --disable-extensions --mute-audio
+--js-flags=--max-old-space-size=256 --max-semi-space-size=1``, and a
+``--disable-features`` that adds the WebUI omnibox popup (a renderer of its own in
+headless Chromium) to Playwright's list. ``[browser] args`` are added after these; a
+``--disable-features`` there adds to the list. Chromium's sandbox is on unless Pantau
+runs as root or ``args`` has ``--no-sandbox`` (Playwright's default is off).
 """
 from __future__ import annotations
 
@@ -25,9 +34,11 @@ from .browser_capture import _Capture
 from .browser_launch import (  # noqa: F401
     CHROMIUM_FLAGS,
     DEBIAN_CHROMIUM,
+    DISABLED_FEATURES,
     DRIVER_NODE_OPTIONS,
     _playwright_chromium_path,
     _start_playwright,
+    feature_args,
     find_chromium,
 )
 from .http import DEFAULT_COOLDOWN, parse_retry_after
@@ -49,9 +60,11 @@ class Browser:
         self._configured = executable
         self._clock = clock  # fetched_at and Retry-After dates (tests pass a fake clock)
         self.headless = headless
-        self.args = list(CHROMIUM_FLAGS) + list(args or [])
+        self.args = feature_args(list(CHROMIUM_FLAGS) + list(args or []))
         if os.geteuid() == 0:
             self.args.append("--no-sandbox")  # Chromium refuses to run its sandbox as root
+        # Playwright turns Chromium's sandbox off unless asked; watched pages are hostile.
+        self.sandbox = "--no-sandbox" not in self.args
         self.max_pages = max_pages
         self.page_timeout = page_timeout
         self.sessions_dir = Path(sessions_dir) if sessions_dir else None
@@ -81,7 +94,8 @@ class Browser:
                 self._pw = await _start_playwright()
             executable = find_chromium(self._configured)
             self._browser = await self._pw.chromium.launch(
-                executable_path=executable, headless=self.headless, args=self.args)
+                executable_path=executable, headless=self.headless, args=self.args,
+                chromium_sandbox=self.sandbox)
             self._browser.on("disconnected", self._on_disconnected)
             self._pages = 0
             self.launches += 1
@@ -330,7 +344,7 @@ class Browser:
             raise FetchError("no sessions folder configured")
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=find_chromium(self._configured),
-                                               headless=False, args=self.args)
+                                               headless=False, args=self.args, chromium_sandbox=self.sandbox)
             try:
                 ctx = await browser.new_context(**self.context_options())
                 page = await ctx.new_page()

@@ -11,30 +11,59 @@ from typing import Any
 from ..errors import FetchError
 
 
-#: flags that avoid hangs and phoning home on a closed network
+#: flags that avoid hangs and phoning home on a closed network, and keep memory down
+#: (issue #17). None of them weakens isolation: the sandbox, the zygote the sandbox
+#: needs and site isolation stay as Chromium ships them; watched pages are hostile.
 CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # no GPU on a server; compositing in software (screenshots, PDF) is unaffected
     "--disable-gpu",
     "--disable-dev-shm-usage",
-] + [
-    # memory (issue #17): share renderer processes between the short-lived
-    # contexts instead of one (or more) per page, and drop features a
-    # headless scraper never uses
-    # (no --disable-features here: it would replace the list Playwright passes)
+    # fewer renderer processes: reuse one when the sites allow it. A soft limit:
+    # site isolation still gives another site its own process.
     "--renderer-process-limit=1",
-    "--disable-site-isolation-trials",
-    "--in-process-gpu",
-    "--no-zygote",
     "--disable-extensions",
     "--mute-audio",
+    # a small young generation and a capped heap per renderer (a runaway page fails
+    # that page, not the machine)
     "--js-flags=--max-old-space-size=256 --max-semi-space-size=1",
+]
+#: Chromium features switched off on top of Playwright's list (see :func:`feature_args`).
+#: Headless Chromium still builds the omnibox popup of its invisible window as WebUI
+#: pages, a renderer process of its own (~50 MB) that nobody ever sees; its pages are
+#: Chromium's, so dropping them changes nothing for watched pages.
+DISABLED_FEATURES = ["WebUIOmniboxPopup", "WebUIOmniboxFullPopup", "WebUIOmniboxAimPopup"]
+#: What Playwright passes as ``--disable-features`` (playwright-core
+#: chromiumSwitches.ts). Chromium keeps only the last ``--disable-features`` on a
+#: command line, so ours must repeat Playwright's; tests/test_browser_launch.py
+#: fails when a Playwright upgrade changes this list.
+PLAYWRIGHT_DISABLED_FEATURES = [
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding",
+    "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin",
+    "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch",
+    "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
 ]
 #: V8 options for Playwright's Node driver: a small young generation (its default
 #: grows the driver to ~140 MB PSS over a cycle of contexts)
 DRIVER_NODE_OPTIONS = "--max-semi-space-size=1 --max-old-space-size=192"
+def feature_args(args: list[str]) -> list[str]:
+    """``args`` with every ``--disable-features`` merged into one, last, that also
+    carries Playwright's list and :data:`DISABLED_FEATURES` (a user's own
+    ``--disable-features`` in ``[browser] args`` adds to them instead of replacing them)."""
+    names: list[str] = list(PLAYWRIGHT_DISABLED_FEATURES) + list(DISABLED_FEATURES)
+    rest = []
+    for arg in args:
+        if arg.startswith("--disable-features="):
+            names += [n for n in arg.split("=", 1)[1].split(",") if n]
+        else:
+            rest.append(arg)
+    return rest + ["--disable-features=" + ",".join(dict.fromkeys(names))]
+
+
 DEBIAN_CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
 
 
