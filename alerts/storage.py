@@ -237,11 +237,28 @@ def file_lock(path: Path, timeout: float | None = None) -> contextlib.AbstractCo
     return _held_lock(Path(path), LOCK_TIMEOUT if timeout is None else timeout)
 
 
+#: one FileLock per lock file, as filelock's own singleton registry would give, without its
+#: path canonicalisation on every lookup (a lstat per path component; issue #17)
+_LOCKS: dict[str, filelock.FileLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(lock_path: Path) -> filelock.FileLock:
+    key = str(lock_path)
+    lock = _LOCKS.get(key)
+    if lock is None:
+        with _LOCKS_GUARD:
+            lock = _LOCKS.get(key)
+            if lock is None:
+                lock = _LOCKS[key] = filelock.FileLock(lock_path, mode=FILE_MODE, is_singleton=True)
+    return lock
+
+
 @contextlib.contextmanager
 def _held_lock(path: Path, timeout: float) -> Iterator[None]:
     lock_path = Path(str(path) + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    lock = filelock.FileLock(lock_path, mode=FILE_MODE, is_singleton=True)
+    lock = _lock_for(lock_path)
     try:
         lock.acquire(timeout=timeout)
     except filelock.Timeout:
