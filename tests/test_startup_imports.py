@@ -52,3 +52,19 @@ def test_telegram_and_feed_cycles_load_no_bs4_until_evidence_keeps_a_fragment(tm
     text = config.read_text(encoding="utf-8").replace("[evidence]\nenabled = false", "[evidence]\nenabled = true")
     config.write_text(text, encoding="utf-8")
     assert _once(config) == {"fetched": 1, "new": 1, "findings": 1, "loaded": ["bs4", "soupsieve"]}
+
+
+def test_the_cli_loads_without_collections_and_leaves_the_collector_on():
+    """scraper.cli turns the collector off only while its modules load (issue #17)."""
+    script = ("import gc, json\n"
+              "passes = []\n"
+              "gc.callbacks.append(lambda phase, info: phase == 'start' and passes.append(info['generation']))\n"
+              "import scraper.cli\n"
+              "during = len(passes)\n"
+              "gc.collect()\n"
+              "print(json.dumps({'enabled': gc.isenabled(), 'during': during, 'frozen': gc.get_freeze_count() > 0}))\n")
+    r = subprocess.run([sys.executable, "-c", script], env=env(), capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    # scraper/__init__ loads before the switch: a pass or two there; some fifty without the switch
+    assert out["enabled"] and out["frozen"] and out["during"] <= 2, out
