@@ -331,8 +331,15 @@ async def _record_findings(services: Services, person: Person, account: Account,
                            result: AccountResult) -> list[dict[str, Any]]:
     """The findings not known yet: their evidence, then their alerts (durable in the outbox before
     anything is marked done), then the findings store. Returns them."""
-    known = services.findings.ids() if findings else set()
-    fresh = [f for f in findings if f["id"] not in known]
+    known: set[str] = set()
+    reported: set[tuple[str, str]] = set()
+    if findings:
+        known = services.findings.ids()
+        # a post staff reported by hand (``pantau capture``, the console's tips) already has its
+        # finding under another id: detecting it again must not make a second one (issue #19)
+        reported = {(f.get("account_key"), f.get("post_id")) for f in services.findings.all()
+                    if f.get("source") == "laporan"}
+    fresh = [f for f in findings if f["id"] not in known and (account.key, f["post_id"]) not in reported]
     if fresh and services.evidence is not None:
         for finding in fresh:
             post, images, source_page = sources[finding["id"]]

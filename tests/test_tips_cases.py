@@ -163,3 +163,16 @@ def test_a_case_goes_through_every_state_by_cli_and_shows_in_report_export_and_j
 
     cells = " ".join(c.text for t in docx.Document(str(docx_path)).tables for r in t.rows for c in r.cells)
     assert "selesai" in cells and "001/PP.01/K.KI-13/XII/2024" in cells and "20 Desember 2024" in cells
+
+
+def test_a_reported_post_detected_later_stays_one_finding(world):
+    """A tip first, then the daemon's own run over the same post: still one finding, no alert."""
+    url = f"{world['site'].base_url}/{BUDI}/102"  # "Ayo coblos nomor 2! ..." (the detector flags it)
+    assert pantau(world, "capture", url, "--by", "Rina").exit_code == 0
+    [tip] = listed(world)
+    once = pantau(world, "once", "--json")
+    assert once.exit_code == 0, once.output
+    summary = json.loads(once.output.strip().splitlines()[-1])
+    findings = listed(world)
+    assert [f["id"] for f in findings if f["post_id"] == "102"] == [tip["id"]]
+    assert summary["findings"] == len(findings) - 1  # the run's own findings are the other posts'
