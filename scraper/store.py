@@ -271,6 +271,9 @@ class FindingStore:
 
     def add_new(self, findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Insert findings whose id is not stored yet; returns those inserted."""
+        findings = list(findings)
+        if not findings:  # most runs: no lock, no copy of the whole store (issue #17)
+            return []
         with file_lock(self.path):
             raw = self._db.storage.read() or {}
             table = raw.setdefault("findings", {})

@@ -79,3 +79,26 @@ def test_whole_file_rewrites_per_cycle(tmp_path, site, monkeypatch):
     _cycle(config)  # one account changed: only its shard is rewritten
     assert list(shards().values()) == [1] and "akun003" in next(iter(shards())), shards()
     assert writes["health.json"] <= 1
+
+
+@pytest.mark.slow  # two cycles over a real site
+def test_a_cycle_without_findings_never_locks_the_findings_store(tmp_path, site, monkeypatch):
+    """Adding no findings costs nothing: no lock and no copy of the whole findings store."""
+    cfg = write_config(tmp_path)
+    write_watchlist(tmp_path / "watchlists" / "uji.toml",
+                    [(f"ASN {i} (fiktif)", [("telegram", f"akun{i:03d}")]) for i in range(N)], site.base_url)
+    config = load_config(cfg)
+    locked: Counter[str] = Counter()
+    real = storage._held_lock
+
+    def counting(path, timeout):
+        locked[Path(path).name] += 1
+        return real(path, timeout)
+
+    monkeypatch.setattr(storage, "_held_lock", counting)
+    _cycle(config)  # first scan: harmless posts only
+    assert locked["findings.json"] == 0, locked
+    assert sum(v for k, v in locked.items() if k.startswith("telegram-")) == N  # the check can fail
+    site.add_post("akun005", 9, "Ayo coblos nomor 2! Prabowo-Gibran satu putaran #PrabowoGibran2024", utc(1))
+    _cycle(config)
+    assert locked["findings.json"] == 1, locked
