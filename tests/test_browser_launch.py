@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import struct
 from http.server import BaseHTTPRequestHandler
 
 import pytest
@@ -11,7 +12,9 @@ from scraper.fetch.browser import Browser
 from scraper.fetch.browser_launch import (
     CHROMIUM_FLAGS,
     DISABLED_FEATURES,
+    DRIVER_NODE_OPTIONS,
     PLAYWRIGHT_DISABLED_FEATURES,
+    driver_node_options,
     feature_args,
 )
 from loopback import LoopbackServer
@@ -20,13 +23,24 @@ PAGE = (b"<html><head><title>halo</title></head><body><article class='post'>isi 
         b"<script>document.body.insertAdjacentHTML('beforeend', '<p id=js>dari skrip</p>')</script></body></html>")
 
 
+#: a tall page of noise: its full-page PNG barely compresses (~20 MB, ~27 MB as the
+#: base64 that crosses the driver twice)
+TALL = (b"<html><body style='margin:0'><canvas id=c width=720 height=8000></canvas><script>"
+        b"const c = document.getElementById('c').getContext('2d'); const img = c.createImageData(720, 8000);"
+        b"let x = 12345; for (let i = 0; i < img.data.length; i++) {"
+        b" x = (Math.imul(x, 1103515245) + 12345) | 0; img.data[i] = i % 4 == 3 ? 255 : (x >>> 16) & 255; }"
+        b"c.putImageData(img, 0, 0); document.body.insertAdjacentHTML('beforeend', '<p id=done>.</p>');"
+        b"</script></body></html>")
+
+
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
+        body = TALL if self.path.startswith("/tall") else PAGE
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(PAGE)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(PAGE)
+        self.wfile.write(body)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -42,6 +56,23 @@ def _descendants(pid: int) -> list[int]:
             out += kids
             todo += kids
     return out
+
+
+def _driver_environ() -> dict[str, str]:
+    """The environment of the Playwright driver (node ... run-driver) under this test."""
+    found = []
+    for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                argv = fh.read().split(b"\0")
+            if b"run-driver" not in argv:
+                continue
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                found.append(dict(e.decode().split("=", 1) for e in fh.read().split(b"\0") if b"=" in e))
+        except OSError:
+            continue
+    assert len(found) == 1, found
+    return found[0]
 
 
 def _browser_process_argv() -> list[str]:
@@ -122,3 +153,46 @@ def test_launch_switches_reach_chromium_and_fetch_and_screenshots_work(chromium,
     for name in ("saved.png", "live.png"):
         data = (tmp_path / name).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 200
+
+
+def test_driver_node_options_put_the_operators_last():
+    assert driver_node_options(None) == DRIVER_NODE_OPTIONS
+    assert driver_node_options("  ") == DRIVER_NODE_OPTIONS
+    assert driver_node_options("--no-jitless") == DRIVER_NODE_OPTIONS + " --no-jitless"
+
+
+@pytest.mark.parametrize("operator", [None, "--max-old-space-size=300"])
+def test_driver_alone_gets_node_options_and_large_screenshots_cross_it(chromium, tmp_path, monkeypatch, operator):
+    if operator is None:
+        monkeypatch.delenv("NODE_OPTIONS", raising=False)
+    else:
+        monkeypatch.setenv("NODE_OPTIONS", operator)
+    server = LoopbackServer(_Handler)
+
+    async def run() -> tuple[dict[str, str], str | None, object, bool]:
+        browser = Browser(executable=chromium or "", page_timeout=60)
+        try:
+            page = await browser.fetch_page(server.url + "/a", wait_selector="#js")
+            env = _driver_environ()
+            ours = os.environ.get("NODE_OPTIONS")  # while the driver runs
+            shot = await browser.screenshot(tmp_path / "tall.png", url=server.url + "/tall")
+            return env, ours, page, shot
+        finally:
+            await browser.close()
+            server.stop()
+
+    env, ours, page, shot = asyncio.run(run())
+
+    # the driver's own environment carries ours, then the operator's (theirs win) ...
+    assert env["NODE_OPTIONS"] == (DRIVER_NODE_OPTIONS + (" " + operator if operator else ""))
+    assert "--jitless" in env["NODE_OPTIONS"].split()
+    # ... and Pantau's own environment (inherited by its other children) is untouched
+    assert ours == operator
+    assert page.status == 200 and "dari skrip" in page.body
+    # a full-page screenshot of a tall noisy page: ~20 MB of PNG through the driver's heap
+    assert shot is False  # no selector: the whole page
+    data = (tmp_path / "tall.png").read_bytes()
+    assert data.startswith(b"\x89PNG")
+    width, height = struct.unpack(">II", data[16:24])
+    assert width == 720 and height >= 8000, (width, height)
+    assert len(data) > 10_000_000, len(data)

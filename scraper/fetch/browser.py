@@ -38,6 +38,7 @@ from .browser_launch import (  # noqa: F401
     DRIVER_NODE_OPTIONS,
     _playwright_chromium_path,
     _start_playwright,
+    install_driver_env,
     feature_args,
     find_chromium,
 )
@@ -339,6 +340,7 @@ class Browser:
         """Open a visible browser for a staff member to log in; save the session (0600)."""
         from playwright.async_api import async_playwright
 
+        install_driver_env()
         target = self.session_path(platform)
         if target is None:
             raise FetchError("no sessions folder configured")
