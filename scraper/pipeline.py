@@ -10,11 +10,14 @@ anything.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 from alerts.outbox import Alert, Outbox
@@ -280,9 +283,9 @@ async def _process(services: Services, person: Person, account: Account, result:
     for f in findings:
         flagged.setdefault(f["post_id"], []).append(f["id"])
     meta_update["scanned"] = True
-    # in a worker thread: its fsync must not stall the other accounts' fetches (issue #17)
-    await asyncio.to_thread(shard.apply, account, changes, now, meta_update, flagged)
-    await asyncio.to_thread(profile.commit, now)
+    # in the writer thread: its fsync must not stall the other accounts' fetches (issue #17)
+    await _written(shard.apply, account, changes, now, meta_update, flagged)
+    await _written(profile.commit, now)
 
     result.new, result.edited, result.deleted = len(changes.new), len(changes.edited), len(changes.deleted)
     result.findings = len(fresh)
@@ -292,6 +295,19 @@ async def _process(services: Services, person: Person, account: Account, result:
                  result.new, result.edited, result.deleted, result.findings,
                  f"; first scan: {result.older} posts from before {iso(since)} stored without alerting"
                  if result.older else "")
+
+
+#: the one thread that writes account state (shards, profiles) off the event loop. One, not
+#: asyncio's pool of up to six: writes are short (a small JSON, an fsync), and each extra
+#: thread made the loop fight for the GIL (some 100,000 futex calls in a 500-account first
+#: scan; issue #17). Writes of different accounts queue; one account's are in order anyway.
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pantau-write")
+
+
+async def _written(write: Callable[..., Any], *args: Any) -> Any:
+    """``write(*args)`` in the writer thread, with the caller's context (its log fields)."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_WRITER, partial(context.run, write, *args))
 
 
 def _validators(page: Page) -> dict[str, Any]:
