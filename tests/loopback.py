@@ -5,6 +5,20 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that logs nothing, with :meth:`reply` for one whole response."""
+
+    def reply(self, body: bytes, content_type: str = "text/html", status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 class LoopbackServer:
     """Serves ``handler`` on 127.0.0.1 (a free port) until :meth:`stop`; ``url`` has no trailing slash."""
 

@@ -6,14 +6,13 @@ import os
 import signal
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from scraper.errors import FetchError
 from scraper.fetch.browser import Browser
-from loopback import LoopbackServer
+from loopback import LoopbackServer, QuietHandler
 
 
 class _Server:
@@ -24,7 +23,7 @@ class _Server:
         self.paths: list[str] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 server.paths.append(self.path)
                 if self.path.startswith("/hang"):
@@ -34,14 +33,7 @@ class _Server:
                     body = (b"<html><head><title>ok</title><style>@font-face{font-family:f;src:url(/font.woff2)}"
                             b"p{font-family:f}</style></head><body><p class='x'>halo</p>"
                             b"<img src='/pixel.png'></body></html>")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
+                self.reply(body)
 
         self.loopback = LoopbackServer(Handler)
         self.url = self.loopback.url

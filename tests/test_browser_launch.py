@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import os
 import struct
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -17,7 +16,7 @@ from scraper.fetch.browser_launch import (
     driver_node_options,
     feature_args,
 )
-from loopback import LoopbackServer
+from loopback import LoopbackServer, QuietHandler
 
 PAGE = (b"<html><head><title>halo</title></head><body><article class='post'>isi pos</article>"
         b"<script>document.body.insertAdjacentHTML('beforeend', '<p id=js>dari skrip</p>')</script></body></html>")
@@ -33,17 +32,9 @@ TALL = (b"<html><body style='margin:0'><canvas id=c width=720 height=8000></canv
         b"</script></body></html>")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     def do_GET(self) -> None:  # noqa: N802
-        body = TALL if self.path.startswith("/tall") else PAGE
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(TALL if self.path.startswith("/tall") else PAGE)
 
 
 def _descendants(pid: int) -> list[int]:

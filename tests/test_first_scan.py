@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import date, datetime, timezone
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from scraper.models import Account
 from scraper.platforms import get_adapter
 from scraper.platforms.base import Page
 from scraper.store import FindingStore, storage_layout
-from loopback import LoopbackServer
+from loopback import LoopbackServer, QuietHandler
 
 pytestmark = pytest.mark.slow  # pages back through a real HTTP site: left out of `make check-fast`
 
@@ -48,19 +47,11 @@ class Channel:
         self.paths: list[str] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 site.paths.append(self.path)
                 before = self.path.split("before=", 1)[1] if "before=" in self.path else None
-                body = channel_page(before).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
+                self.reply(channel_page(before).encode(), "text/html; charset=utf-8")
 
         self.loopback = LoopbackServer(Handler)
         self.url = self.loopback.url
