@@ -10,6 +10,7 @@ import multiprocessing as mp
 import os
 import statistics
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -46,9 +47,20 @@ def _serve(names: list[str], posts: int, latency: float, conn) -> None:
         site.add_account(name, f"Akun {name}")
         for p in range(1, posts + 1):
             site.add_post(name, p, f"{TEXTS[(i + p) % len(TEXTS)]} ({name} #{p})", now - timedelta(hours=p))
+    answered: list[tuple[float, float]] = []  # (arrived, answered) wall-clock times, for "log"
+    serve_one = site._serve
+
+    def timed(req) -> None:  # noqa: ANN001
+        arrived = time.time()
+        serve_one(req)
+        answered.append((arrived, time.time()))
+
+    site._serve = timed
     site.start()
     conn.send(site.base_url)
-    conn.recv()  # any message: stop
+    while conn.recv() == "log":  # any other message: stop
+        conn.send(answered[:])
+        answered.clear()
     site.stop()
 
 
@@ -61,6 +73,11 @@ class SiteProcess:
         self._proc = ctx.Process(target=_serve, args=(names, posts, latency, child), daemon=True)
         self._proc.start()
         self.base_url = self._conn.recv()
+
+    def answered(self) -> list[tuple[float, float]]:
+        """(arrived, answered) wall-clock times of the requests since the last call."""
+        self._conn.send("log")
+        return self._conn.recv()
 
     def stop(self) -> None:
         try:
