@@ -84,12 +84,6 @@ def accounts_at_once(concurrency: int) -> int:
     return concurrency * IN_PROGRESS_PER_SLOT
 
 
-def ensure_fetch_gate(services: Services, concurrency: int) -> None:
-    """``services.fetch_gate`` (page fetches at once) when the composition root set none."""
-    if services.fetch_gate is None:
-        services.fetch_gate = asyncio.Semaphore(concurrency)
-
-
 async def run_cycle(services: Services, people: list[Person], *, concurrency: int = 4,
                     on_result: Callable[[AccountResult], None] | None = None) -> CycleResult:
     """Every account of every person once, then deliver: ``concurrency`` page fetches at a
@@ -98,7 +92,9 @@ async def run_cycle(services: Services, people: list[Person], *, concurrency: in
     ``on_result`` is called after each account (``pantau once``'s progress bar).
     """
     cycle = CycleResult(started=services.clock())
-    ensure_fetch_gate(services, concurrency)
+    # this cycle's own gates: made in the running loop (a semaphore binds to the loop it first
+    # waits in, and a caller may run cycles in several loops with the same services)
+    outer_fetch_gate, services.fetch_gate = services.fetch_gate, asyncio.Semaphore(concurrency)
     gate = asyncio.Semaphore(accounts_at_once(concurrency))
 
     async def one(person: Person, account: Account) -> AccountResult:
@@ -109,7 +105,10 @@ async def run_cycle(services: Services, people: list[Person], *, concurrency: in
         return result
 
     tasks = [one(p, a) for p in people for a in p.accounts]
-    cycle.results = list(await asyncio.gather(*tasks))
+    try:
+        cycle.results = list(await asyncio.gather(*tasks))
+    finally:
+        services.fetch_gate = outer_fetch_gate
     services.health.flush()  # the one write of the health book in a cycle
     cycle.alerts_sent = await deliver(services)
     cycle.finished = services.clock()
