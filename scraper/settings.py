@@ -87,12 +87,17 @@ MIN_INTERVAL = 60.0
 ENV_MIN_INTERVAL = "PANTAU_MIN_INTERVAL"
 
 
+def min_interval() -> float:
+    """The shortest fetch interval allowed, in seconds (:data:`MIN_INTERVAL`, or the test override)."""
+    if os.environ.get(ENV_MIN_INTERVAL):
+        return max(1.0, parse_duration(os.environ[ENV_MIN_INTERVAL]))
+    return MIN_INTERVAL
+
+
 def _fetch_interval(value: str) -> DurationText:
     value = DurationText(value)
     seconds = value.seconds
-    floor = MIN_INTERVAL
-    if os.environ.get(ENV_MIN_INTERVAL):
-        floor = max(1.0, parse_duration(os.environ[ENV_MIN_INTERVAL]))
+    floor = min_interval()
     if seconds < floor:
         raise ValueError(f"interval {value!r} is too short: an account would be fetched every "
                          f"{seconds:g}s; use at least {floor:g}s (e.g. \"15m\", \"1h\")")

@@ -40,6 +40,7 @@ from alerts.timeutil import DurationText
 from .errors import WatchlistError
 from .models import Account, Person
 from .nip import check_nip, normalize_nip
+from .settings import min_interval
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +247,12 @@ class _Checker:
                 interval = None
                 self.add(rp.file, ra.entry("interval"),
                          f"interval {ra.interval!r} tidak valid; tulis angka dan satuan, mis. 30m, 2h atau 1d")
+            elif interval.seconds < min_interval():  # the same floor as [schedule] intervals
+                self.add(rp.file, ra.entry("interval"),
+                         f"interval {ra.interval!r} terlalu pendek: akun ini akan diambil setiap "
+                         f"{interval.seconds:g} detik; pakai paling sedikit {min_interval():g} detik "
+                         "(mis. 15m atau 1h)")
+                interval = None
         if url and platform:
             try:
                 messages = list(self.check(platform, url, ra.options))

@@ -622,3 +622,24 @@ accounts = [{{url = "https://t.me/contoh_kanal_asn/"}}, {{platform = "rss", url 
     assert isinstance(person, Person)
     assert [(a.platform, a.url) for a in person.accounts] == [
         ("telegram", "https://t.me/contoh_kanal_asn"), ("rss", "https://dinas.example.go.id/feed.xml")]
+
+
+def test_an_account_interval_is_held_to_the_same_floor_as_the_schedule(tmp_path, monkeypatch):
+    """A per-account interval shorter than a minute would fetch that account far too often."""
+    monkeypatch.delenv("PANTAU_MIN_INTERVAL", raising=False)
+    f = write(tmp_path / "a.toml", f"""
+[[person]]
+name = "Budi"
+nip = "{BUDI}"
+position = "Staf"
+unit = "Dinas"
+accounts = [{{url = "https://t.me/budi", interval = "10s"}}, {{url = "https://t.me/budi2", interval = "1m"}}]
+""")
+    persons, problems = check([f])
+    assert persons == []
+    assert [(p.entry, p.message) for p in problems] == [
+        ("person[1] (Budi).accounts[1].interval", "interval '10s' terlalu pendek: akun ini akan diambil setiap "
+                                                  "10 detik; pakai paling sedikit 60 detik (mis. 15m atau 1h)")]
+    monkeypatch.setenv("PANTAU_MIN_INTERVAL", "1s")  # tests and demos lower the floor, as for [schedule]
+    persons, problems = check([f])
+    assert problems == [] and [a.interval for a in persons[0].accounts] == ["10s", "1m"]
