@@ -23,7 +23,7 @@ from lxml import etree
 from ..models import Account
 from ..profile import Profile
 from .base import Page, abs_url, html_to_text, origin
-from .text import _NONSPACE, lxml_element_text, lxml_root
+from .text import lxml_classes, lxml_element_text, lxml_root
 
 ProfileParser = Callable[[Page, Account], "Profile | None"]
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -50,7 +50,7 @@ def telegram_profile(page: Page, account: Account) -> Profile | None:
     title = _first_with_class(info.iterdescendants(), "tgme_channel_info_header_title")
     description = _first_with_class(info.iterdescendants(), "tgme_channel_info_description")
     photo = next((img for img in info.iterdescendants("img") if img.get("src") is not None
-                  and any("tgme_page_photo_image" in _class_list(a) for a in img.iterancestors())), None)
+                  and any("tgme_page_photo_image" in lxml_classes(a) for a in img.iterancestors())), None)
     link = ""
     if description is not None:
         for a in description.iterdescendants("a"):
@@ -69,13 +69,9 @@ def telegram_profile(page: Page, account: Account) -> Profile | None:
     )
 
 
-def _class_list(el: Any) -> list[str]:
-    return _NONSPACE.findall(el.get("class") or "") if isinstance(el.tag, str) else []
-
-
 def _first_with_class(elements: Any, name: str) -> Any:
     """The first element (document order) whose class list holds ``name`` (CSS ``.name``)."""
-    return next((el for el in elements if name in _class_list(el)), None)
+    return next((el for el in elements if name in lxml_classes(el)), None)
 
 
 def bluesky_profile_url(account: Account) -> str | None:

@@ -21,7 +21,7 @@ from ..errors import LayoutChanged, NotFound
 from ..models import Account, Deferred, Post
 from . import register
 from .base import Adapter, FetchMode, Page, abs_url, build_posts, check_status, origin, parse_time
-from .text import _NONSPACE, lxml_element_text as element_text, lxml_root as _lxml_root
+from .text import _NONSPACE, lxml_classes as _classes, lxml_element_text as element_text, lxml_root as _lxml_root
 
 _NAME = re.compile(r"^[A-Za-z0-9_]{3,64}$")
 _BG_URL = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)")
@@ -115,10 +115,6 @@ class _Raws:
             self.fragments = [m.decode() for m in soup.find_all("div", class_="tgme_widget_message")]
             self.body = None
         return self.fragments[n] if n < len(self.fragments) else ""
-
-
-def _classes(el) -> list[str]:  # noqa: ANN001
-    return _NONSPACE.findall(el.get("class") or "")
 
 
 def _tags(el):  # noqa: ANN001, ANN202

@@ -163,7 +163,8 @@ def _lx_is_tag(node: object) -> bool:
     return isinstance(getattr(node, "tag", None), str)  # comments/PIs have a callable tag
 
 
-def _lx_classes(el: object) -> list[str]:
+def lxml_classes(el: object) -> list[str]:
+    """The class list of an lxml element (or comment: none), split as bs4 splits it."""
     return _NONSPACE.findall(el.get("class") or "")  # type: ignore[attr-defined]
 
 
@@ -247,7 +248,7 @@ def _lx_emoji_alt(img) -> str:  # noqa: ANN001
     alt = (img.get("alt") or "").strip()
     if not alt or len(alt) > 16:
         return ""
-    hint = f"{img.get('src') or ''} {' '.join(_lx_classes(img))}".lower()
+    hint = f"{img.get('src') or ''} {' '.join(lxml_classes(img))}".lower()
     if "emoji" in hint or not any(ch.isalnum() for ch in alt):
         return alt
     return ""
