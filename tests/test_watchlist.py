@@ -70,6 +70,12 @@ accounts = [
 CSV_HEADER = "name,nip,position,unit,platform,url\n"
 
 
+def budi_toml(accounts: str) -> str:
+    """One valid person, Budi, with ``accounts`` (the TOML array's inside)."""
+    return f'\n[[person]]\nname = "Budi"\nnip = "{BUDI}"\nposition = "Staf"\nunit = "Dinas"\naccounts = [{accounts}]\n'
+
+
+
 # --------------------------------------------------------------------------- valid files
 
 def test_valid_toml_builds_persons_and_accounts(tmp_path):
@@ -603,15 +609,9 @@ def _registry_platforms():
 @pytest.mark.skipif(not {"telegram", "rss"} <= set(_registry_platforms()),
                     reason="telegram/rss adapters not registered yet")
 def test_real_registry_defaults(tmp_path):
-    f = write(tmp_path / "a.toml", f"""
-[[person]]
-name = "Budi"
-nip = "{BUDI}"
-position = "Staf"
-unit = "Dinas"
-accounts = [{{url = "https://t.me/contoh_kanal_asn/"}}, {{platform = "rss", url = "https://dinas.example.go.id/feed.xml"}},
-            {{platform = "telegam", url = "https://t.me/lain"}}]
-""")
+    f = write(tmp_path / "a.toml", budi_toml(
+        '{url = "https://t.me/contoh_kanal_asn/"}, {platform = "rss", url = "https://dinas.example.go.id/feed.xml"},\n'
+        '            {platform = "telegam", url = "https://t.me/lain"}'))
     persons, problems = check_watchlists([f], today=TODAY)
     assert persons == []
     assert [(p.entry, p.message.split(";")[0]) for p in problems] == [
@@ -627,14 +627,8 @@ accounts = [{{url = "https://t.me/contoh_kanal_asn/"}}, {{platform = "rss", url 
 def test_an_account_interval_is_held_to_the_same_floor_as_the_schedule(tmp_path, monkeypatch):
     """A per-account interval shorter than a minute would fetch that account far too often."""
     monkeypatch.delenv("PANTAU_MIN_INTERVAL", raising=False)
-    f = write(tmp_path / "a.toml", f"""
-[[person]]
-name = "Budi"
-nip = "{BUDI}"
-position = "Staf"
-unit = "Dinas"
-accounts = [{{url = "https://t.me/budi", interval = "10s"}}, {{url = "https://t.me/budi2", interval = "1m"}}]
-""")
+    f = write(tmp_path / "a.toml", budi_toml(
+        '{url = "https://t.me/budi", interval = "10s"}, {url = "https://t.me/budi2", interval = "1m"}'))
     persons, problems = check([f])
     assert persons == []
     assert [(p.entry, p.message) for p in problems] == [
