@@ -38,9 +38,9 @@ from .browser_launch import (  # noqa: F401
     DRIVER_NODE_OPTIONS,
     _playwright_chromium_path,
     _start_playwright,
-    install_driver_env,
     feature_args,
     find_chromium,
+    install_driver_env,
 )
 from .http import DEFAULT_COOLDOWN, parse_retry_after
 from .politeness import host_key

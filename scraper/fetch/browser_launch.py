@@ -73,6 +73,8 @@ PLAYWRIGHT_DISABLED_FEATURES = [
 #: generation (its default grows the driver to ~140 MB PSS over a cycle of contexts), a
 #: heap ceiling, and no JIT (~9 MB PSS less)
 DRIVER_NODE_OPTIONS = "--max-semi-space-size=1 --max-old-space-size=192 --jitless"
+
+
 def feature_args(args: list[str]) -> list[str]:
     """``args`` with every ``--disable-features`` merged into one, last, that also
     carries Playwright's list and :data:`DISABLED_FEATURES` (a user's own
