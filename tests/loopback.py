@@ -1,6 +1,7 @@
 """One loopback HTTP server for tests: a handler class served on 127.0.0.1 in a daemon thread."""
 from __future__ import annotations
 
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -20,13 +21,18 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 class LoopbackServer:
-    """Serves ``handler`` on 127.0.0.1 (a free port) until :meth:`stop`; ``url`` has no trailing slash."""
+    """Serves ``handler`` on 127.0.0.1 (a free port) until :meth:`stop`; ``url`` has no trailing slash.
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+    With ``tls`` (a server-side context), connections are TLS and ``url`` is ``https://``.
+    """
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], tls: ssl.SSLContext | None = None) -> None:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def stop(self) -> None:
         self.httpd.shutdown()

@@ -87,6 +87,46 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return min(max(0.0, (when - now).total_seconds()), MAX_COOLDOWN)
 
 
+def _environment_proxies() -> dict:
+    """The proxies httpx would take from the environment (``HTTPS_PROXY``, ``NO_PROXY``, ...)."""
+    from httpx._utils import get_environment_proxies
+
+    return get_environment_proxies()
+
+
+class TlsOnDemandTransport(httpx.AsyncBaseTransport):
+    """httpx's default transport, with TLS set up on the first ``https`` request (issue #17).
+
+    A verifying TLS context loads the whole CA bundle: ~40 ms of every ``pantau once``
+    even when every watched account is plain ``http`` (RSS feeds of local sites, the
+    loopback demo). Requests are routed by scheme to two pools made exactly as
+    :class:`httpx.AsyncClient` makes its own (verification on, ``SSL_CERT_FILE`` and
+    ``SSL_CERT_DIR`` honoured); the plain pool never speaks TLS, so it is given an
+    unloaded context instead of the verifying one. Redirects are followed by hand
+    (:meth:`HttpFetcher._request`), each hop routed by its own scheme.
+    """
+
+    def __init__(self) -> None:
+        self._plain = httpx.AsyncHTTPTransport(verify=False)  # no TLS: http:// requests only
+        self._tls: httpx.AsyncHTTPTransport | None = None
+
+    @property
+    def tls_ready(self) -> bool:
+        return self._tls is not None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "http":
+            return await self._plain.handle_async_request(request)
+        if self._tls is None:
+            self._tls = httpx.AsyncHTTPTransport()
+        return await self._tls.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._plain.aclose()
+        if self._tls is not None:
+            await self._tls.aclose()
+
+
 class HttpFetcher:
     """Async HTTP GETs with politeness; one instance per daemon (one client)."""
 
@@ -137,11 +177,14 @@ class HttpFetcher:
     def _http(self) -> httpx.AsyncClient:
         # Created on first use, inside the running event loop.
         if self._client is None:
+            transport = self._transport
+            if transport is None and not _environment_proxies():
+                transport = TlsOnDemandTransport()  # with proxies set, httpx's own (it honours them)
             self._client = httpx.AsyncClient(
                 headers={"User-Agent": self.user_agent},
                 timeout=self.timeout,
                 follow_redirects=False,  # followed by hand: see _request
-                transport=self._transport,
+                transport=transport,
             )
         return self._client
 
