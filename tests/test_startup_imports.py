@@ -1,7 +1,8 @@
 """``pantau once`` over Telegram channels and feeds loads no bs4 (issue #17): bs4 with
 soupsieve costs about 90 ms of start-up, and Telegram pages and HTML fragments are read
 with lxml; bs4 loads when a platform that needs it is read (web selectors, the session
-platforms) or when a post's raw fragment is kept as evidence."""
+platforms) or when a post's raw fragment is kept as evidence. Nor the browser's module
+(~15 ms), which loads when a watched platform or screenshots need Chromium."""
 from __future__ import annotations
 
 import json
@@ -18,7 +19,8 @@ from scraper.app import run_once
 import scraper.cli
 summary = asyncio.run(run_once(load_config(sys.argv[1])))
 print(json.dumps({"fetched": summary["fetched"], "new": summary["new"], "findings": summary["findings"],
-                  "loaded": sorted({m.split(".")[0] for m in sys.modules} & {"bs4", "soupsieve"})}))
+                  "loaded": sorted(({m.split(".")[0] for m in sys.modules} & {"bs4", "soupsieve", "playwright"})
+                                 | (set(sys.modules) & {"scraper.fetch.browser"}))}))
 """
 
 
