@@ -127,10 +127,10 @@ class Lexicon:
         return None
 
 
-def _read(path: pathlib.Path, problems: list[Problem]) -> Any | None:
+def _read(path: pathlib.Path, problems: list[Problem], data: bytes | None = None) -> Any | None:
     name = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8") if data is None else data.decode("utf-8"))
     except FileNotFoundError:
         problems.append(Problem(name, "(file)", "file not found"))
         return None
@@ -183,13 +183,14 @@ def _raw_date_problems(name: str, raw: dict[str, Any]) -> list[Problem]:
     return out
 
 
-def _check_files(paths: Sequence[pathlib.Path]) -> tuple[list[Problem], list[tuple[str, Any]]]:
+def _check_files(paths: Sequence[pathlib.Path], contents: Mapping[pathlib.Path, bytes] | None = None
+                 ) -> tuple[list[Problem], list[tuple[str, Any]]]:
     problems: list[Problem] = []
     parsed: list[tuple[str, Any]] = []
     if not paths:
         problems.append(Problem("(lexicon)", "paths", "no lexicon files given; check [lexicon] paths"))
     for path in paths:
-        model = _read(pathlib.Path(path), problems)
+        model = _read(pathlib.Path(path), problems, (contents or {}).get(pathlib.Path(path)))
         if model is not None:
             parsed.append((str(path), model))
     problems.extend(_cross_check(parsed))
@@ -243,9 +244,12 @@ def check_lexicon(paths: Sequence[pathlib.Path]) -> list[Problem]:
     return _check_files(paths)[0]
 
 
-def load_lexicon(paths: Sequence[pathlib.Path]) -> Lexicon:
-    """Load and compile the lexicon; raise ``ProblemsError`` listing every problem."""
-    problems, parsed = _check_files(paths)
+def load_lexicon(paths: Sequence[pathlib.Path], contents: Mapping[pathlib.Path, bytes] | None = None) -> Lexicon:
+    """Load and compile the lexicon; raise ``ProblemsError`` listing every problem.
+
+    ``contents`` holds files' bytes already read (by path): those are parsed instead.
+    """
+    problems, parsed = _check_files(paths, contents)
     if problems:
         raise ProblemsError(problems)
     return _build(parsed)

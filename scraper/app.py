@@ -10,9 +10,8 @@ import gc
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, AsyncIterator, Protocol
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Protocol
 
-from alerts.lexicon import check_lexicon, load_lexicon
 from alerts.outbox import Outbox
 from alerts.problems import Problem
 from alerts.render import Renderer
@@ -52,6 +51,7 @@ def thresholds(config: Config) -> Thresholds:
 
 def build_detector(config: Config) -> Detector:
     from alerts.detect import Detector
+    from alerts.lexicon import load_lexicon
 
     return Detector(load_lexicon(config.lexicon_files()), thresholds(config))
 
@@ -59,13 +59,20 @@ def build_detector(config: Config) -> Detector:
 class DeferredDetector:
     """The detector of a run, built on first use (issue #17): a cycle in which nothing
     changed detects nothing, and the detector's imports and tables cost ~110 ms of every
-    ``pantau once``. The lexicon is loaded (and so checked) at once; everything else is
-    the built :class:`~alerts.detect.Detector`'s."""
+    ``pantau once``. ``lexicon`` is the loaded lexicon, or a loader of files known to
+    pass (:mod:`scraper.checked`), called on first use; everything else is the built
+    :class:`~alerts.detect.Detector`'s."""
 
-    def __init__(self, lexicon: Lexicon, thresholds: Thresholds) -> None:
-        self.lexicon = lexicon
+    def __init__(self, lexicon: Lexicon | Callable[[], Lexicon], thresholds: Thresholds) -> None:
+        self._lexicon = lexicon
         self.thresholds = thresholds
         self._built: Detector | None = None
+
+    @property
+    def lexicon(self) -> Lexicon:
+        if callable(self._lexicon):
+            self._lexicon = self._lexicon()
+        return self._lexicon
 
     @property
     def built(self) -> Detector:
@@ -80,7 +87,11 @@ class DeferredDetector:
 
 
 def load_people(config: Config) -> list[Person]:
-    return load_watchlists(config.watchlist_files())
+    """The people of the watchlists; read back from the cache when the files passed before
+    (:mod:`scraper.checked`), else checked in full (raises :class:`WatchlistError`)."""
+    from .checked import CheckedCache
+
+    return CheckedCache(config.storage_dir).people(config.watchlist_files(), load_watchlists)
 
 
 def check_everything(config_path, notes: list[str] | None = None) -> list[Problem]:
@@ -103,6 +114,8 @@ def check_everything(config_path, notes: list[str] | None = None) -> list[Proble
     if not lexicon_files:
         problems.append(Problem(str(config.path), "lexicon.paths",
                                 "no lexicon file matches these globs; the detector would find nothing"))
+    from alerts.lexicon import check_lexicon
+
     problems += check_lexicon(lexicon_files)
     from alerts.channels import build_channels
     from alerts.render import check_templates
@@ -169,6 +182,7 @@ def build_fetchers(config: Config, *, gate, sessions_dir, browser: bool):
 async def open_runtime(config: Config, *, people: list[Person] | None = None,
                        browser: bool | None = None) -> AsyncIterator[Runtime]:
     """Services for ``config``; closes the browser and HTTP client afterwards."""
+    from .checked import CheckedCache
     from .fetch.politeness import HostGate
     from .health import HealthBook
     from .ocr import build_ocr
@@ -198,7 +212,8 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
     services = Services(
         posts=PostStore(layout["root"]),
         findings=FindingStore(layout["findings"]),
-        detector=DeferredDetector(load_lexicon(config.lexicon_files()), thresholds(config)),
+        detector=DeferredDetector(CheckedCache(config.storage_dir).lexicon(config.lexicon_files()),
+                                  thresholds(config)),
         outbox=open_outbox(config),
         health=HealthBook(layout["health"], threshold=config.health.failure_threshold),
         http=http,

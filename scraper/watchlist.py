@@ -80,11 +80,14 @@ def load_watchlists(
     infer_platform: InferPlatform | None = None,
     check_account: CheckAccount | None = None,
     today: date | None = None,
+    contents: Mapping[Path, bytes] | None = None,
 ) -> list[Person]:
-    """Every person in ``paths``; raises :class:`WatchlistError` listing every problem."""
+    """Every person in ``paths``; raises :class:`WatchlistError` listing every problem.
+
+    ``contents``: files' bytes already read, by path (see :func:`check_watchlists`)."""
     persons, problems = check_watchlists(
         paths, known_platforms=known_platforms, infer_platform=infer_platform,
-        check_account=check_account, today=today,
+        check_account=check_account, today=today, contents=contents,
     )
     if problems:
         raise WatchlistError(problems)
@@ -99,13 +102,15 @@ def check_watchlists(
     check_account: CheckAccount | None = None,
     today: date | None = None,
     notes: list[str] | None = None,
+    contents: Mapping[Path, bytes] | None = None,
 ) -> tuple[list[Person], list[Problem]]:
     """Read every file; return the valid persons and every problem found.
 
     A person with any problem (in any of its accounts) is left out of the
     persons. Defaults come from :mod:`scraper.platforms` (the adapter registry).
     ``notes`` (if given) receives remarks that are not problems, e.g. ignored
-    spreadsheet columns.
+    spreadsheet columns. ``contents`` holds files' bytes already read (by path),
+    so that what is checked is exactly what the caller read.
     """
     if known_platforms is None or infer_platform is None or check_account is None:
         from . import platforms
@@ -116,7 +121,7 @@ def check_watchlists(
         )
     checker = _Checker(list(known_platforms()), infer_platform, check_account, today or date.today())
     for path in paths:
-        _read_file(Path(path), checker)
+        _read_file(Path(path), checker, (contents or {}).get(Path(path)))
     if notes is not None:
         notes.extend(checker.notes)
     return checker.persons, checker.problems
@@ -300,7 +305,7 @@ def normalize_url(raw: str) -> tuple[str | None, str | None]:
 
 # --------------------------------------------------------------------------- files
 
-def _read_file(path: Path, ck: _Checker) -> None:
+def _read_file(path: Path, ck: _Checker, data: bytes | None = None) -> None:
     file = str(path)
     name = path.name.lower().removesuffix(".example")
     kind = next((k[1:] for k in SHEET_SUFFIXES if name.endswith(k)), None)
@@ -308,7 +313,7 @@ def _read_file(path: Path, ck: _Checker) -> None:
         ck.add(file, "file", "jenis berkas tidak dikenal; daftar pantauan harus berakhiran .toml, .csv atau .xlsx")
         return
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except FileNotFoundError:
         ck.add(file, "file", "berkas tidak ditemukan; periksa nama dan foldernya")
         return

@@ -2,7 +2,8 @@
 soupsieve costs about 90 ms of start-up, and Telegram pages and HTML fragments are read
 with lxml; bs4 loads when a platform that needs it is read (web selectors, the session
 platforms) or when a post's raw fragment is kept as evidence. Nor the browser's module
-(~15 ms), which loads when a watched platform or screenshots need Chromium."""
+(~15 ms), which loads when a watched platform or screenshots need Chromium, nor the
+lexicon when nothing is detected and its files passed before (scraper.checked)."""
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ import scraper.cli
 summary = asyncio.run(run_once(load_config(sys.argv[1])))
 print(json.dumps({"fetched": summary["fetched"], "new": summary["new"], "findings": summary["findings"],
                   "loaded": sorted(({m.split(".")[0] for m in sys.modules} & {"bs4", "soupsieve", "playwright"})
-                                 | (set(sys.modules) & {"scraper.fetch.browser"}))}))
+                                 | (set(sys.modules) & {"scraper.fetch.browser", "alerts.lexicon"}))}))
 """
 
 
@@ -39,21 +40,22 @@ def test_telegram_and_feed_cycles_load_no_bs4_until_evidence_keeps_a_fragment(tm
     config = write_config(tmp_path / "tg")
     write_watchlist(tmp_path / "tg" / "watchlists" / "uji.toml", [("Ani (fiktif)", [("telegram", "satu")])],
                     demo_site.base_url)
-    assert _once(config) == {"fetched": 1, "new": 2, "findings": 1, "loaded": []}  # first scan, one finding
-    assert _once(config) == {"fetched": 1, "new": 0, "findings": 0, "loaded": []}  # nothing changed
+    assert _once(config) == {"fetched": 1, "new": 2, "findings": 1, "loaded": ["alerts.lexicon"]}  # first scan
+    # nothing changed: the lexicon that passed last time is not even loaded (scraper.checked)
+    assert _once(config) == {"fetched": 1, "new": 0, "findings": 0, "loaded": []}
 
     demo_site.add_account("dua", "Dua")
     demo_site.add_post("dua", 1, "Jadwal posyandu:\nSenin pukul 08.00", when)  # <br/> in the item's HTML
     rss = write_config(tmp_path / "rss")
     write_watchlist(tmp_path / "rss" / "watchlists" / "uji.toml", [("Budi (fiktif)", [("rss", "dua")])],
                     demo_site.base_url)
-    assert _once(rss) == {"fetched": 1, "new": 1, "findings": 0, "loaded": []}
+    assert _once(rss) == {"fetched": 1, "new": 1, "findings": 0, "loaded": ["alerts.lexicon"]}
 
     # the check can fail: evidence keeps a finding's raw fragment, as bs4 serialises it
     demo_site.add_post("satu", 3, "Coblos paslon nomor 2, menangkan pilkada!", when)
     text = config.read_text(encoding="utf-8").replace("[evidence]\nenabled = false", "[evidence]\nenabled = true")
     config.write_text(text, encoding="utf-8")
-    assert _once(config) == {"fetched": 1, "new": 1, "findings": 1, "loaded": ["bs4", "soupsieve"]}
+    assert _once(config) == {"fetched": 1, "new": 1, "findings": 1, "loaded": ["alerts.lexicon", "bs4", "soupsieve"]}
 
 
 def test_the_cli_loads_without_collections_and_leaves_the_collector_on():
