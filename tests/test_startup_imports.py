@@ -72,3 +72,43 @@ def test_the_cli_loads_without_collections_and_leaves_the_collector_on():
     out = json.loads(r.stdout)
     # scraper/__init__ loads before the switch: a pass or two there; some fifty without the switch
     assert out["enabled"] and out["frozen"] and out["during"] <= 2, out
+
+
+GC_SCRIPT = """import gc, json, sys
+passes = {"before": None, "all": 0}
+gc.callbacks.append(lambda phase, info: phase == "start" and passes.__setitem__("all", passes["all"] + 1))
+def hook(event, args):
+    if event == "socket.connect" and passes["before"] is None:
+        passes["before"] = passes["all"]
+sys.addaudithook(hook)
+from scraper.cli import main
+sys.argv = ["pantau", "--config", sys.argv[1], "once", "--json"]
+try:
+    main()
+finally:
+    print(json.dumps({"before": passes["before"], "all": passes["all"], "enabled": gc.isenabled(),
+                      "threshold": gc.get_threshold()}))
+"""
+
+
+def test_once_builds_its_runtime_without_collections_and_collects_less_often(tmp_path, demo_site):
+    """No collector passes while ``pantau once`` loads and builds its runtime (~60 before the first
+    fetch without the switch), fewer during the run, and the collector's settings put back."""
+    when = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    people = []
+    for i in range(40):
+        demo_site.add_account(f"kanal{i}", f"Kanal {i}")
+        demo_site.add_post(f"kanal{i}", 1, "Rapat koordinasi imunisasi balita", when)
+        people.append((f"ASN {i} (fiktif)", [("telegram", f"kanal{i}")]))
+    config = write_config(tmp_path)
+    write_watchlist(tmp_path / "watchlists" / "uji.toml", people, demo_site.base_url)
+    runs = []
+    for _ in range(2):  # cold, then warm
+        r = subprocess.run([sys.executable, "-c", GC_SCRIPT, str(config)], cwd=config.parent, env=env(),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr[-2000:]
+        runs.append(json.loads(r.stdout.strip().splitlines()[-1]))
+    for run in runs:
+        assert run["before"] is not None and run["before"] <= 10, run  # the CLI's own start, before `once`
+        assert run["enabled"] and run["threshold"] == [700, 10, 10], run
+    assert runs[1]["all"] <= 20, runs[1]

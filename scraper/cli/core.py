@@ -53,10 +53,18 @@ def _check_notes() -> None:
 
 def once(as_json: bool = typer.Option(False, "--json", help="Cetak ringkasan sebagai JSON.")) -> None:
     """Jalankan satu siklus penuh atas semua akun sekarang, lalu keluar."""
-    from ..app import run_once
+    import gc
 
-    common.setup_logging(common.verbose(), interactive=True)
-    config = common.get_config()
+    collecting = gc.isenabled()
+    gc.disable()  # the run's modules and config live as long as the process: nothing to collect (#17)
+    try:
+        from ..app import run_once
+
+        common.setup_logging(common.verbose(), interactive=True)
+        config = common.get_config()
+    finally:
+        if collecting:
+            gc.enable()
     bar = common.ProgressBar()
     try:
         summary = asyncio.run(run_once(config, progress=bar))
