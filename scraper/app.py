@@ -86,6 +86,24 @@ class DeferredDetector:
         return getattr(self.built, name)
 
 
+class OpenCases:
+    """NIPs of the people with an open case, read from the findings when a deleted post first
+    asks (:func:`scraper.cases.open_case_nips`): a run in which nothing was deleted neither reads
+    every finding nor loads the case modules at start (issue #17). The daemon replaces it with
+    the set its case job keeps current."""
+
+    def __init__(self, findings: FindingStore) -> None:
+        self._findings = findings
+        self._nips: set[str] | None = None
+
+    def __contains__(self, nip: object) -> bool:
+        if self._nips is None:
+            from .cases import open_case_nips
+
+            self._nips = open_case_nips(self._findings.all())
+        return nip in self._nips
+
+
 def load_people(config: Config) -> list[Person]:
     """The people of the watchlists; read back from the cache when the files passed before
     (:mod:`scraper.checked`), else checked in full (raises :class:`WatchlistError`)."""
@@ -226,9 +244,7 @@ async def open_runtime(config: Config, *, people: list[Person] | None = None,
         ocr=build_ocr(config, gate, layout["root"]),
         profiles=ProfileStore(layout["root"]),
     )
-    from .cases import open_case_nips
-
-    services.open_cases = open_case_nips(services.findings.all())
+    services.open_cases = OpenCases(services.findings)
     try:
         yield Runtime(config=config, services=services, people=people)
     finally:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Container
 
 from alerts.outbox import Alert, Outbox
 from alerts.storage import is_disk_full
@@ -78,7 +78,7 @@ class Services:
     first_scan_since: datetime | None = None
     first_scan_pages: int = first_scan.DEFAULT_PAGES
     #: NIPs of people with an open case: a deleted post of theirs is alerted at once (scraper.cases)
-    open_cases: set[str] = field(default_factory=set)
+    open_cases: Container[str] = field(default_factory=set)
     #: scraper.cluster.remote.RemoteFetcher when [cluster] broker is set: workers fetch and parse
     remote: RemoteFetcher | None = None
     #: page fetches at once over all accounts ([schedule] concurrency; None: only the host gate).

@@ -3,7 +3,8 @@ soupsieve costs about 90 ms of start-up, and Telegram pages and HTML fragments a
 with lxml; bs4 loads when a platform that needs it is read (web selectors, the session
 platforms) or when a post's raw fragment is kept as evidence. Nor the browser's module
 (~15 ms), which loads when a watched platform or screenshots need Chromium, nor the
-lexicon when nothing is detected and its files passed before (scraper.checked)."""
+lexicon when nothing is detected and its files passed before (scraper.checked), nor the case
+modules and every finding when no post was deleted (scraper.app.OpenCases)."""
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ import scraper.cli
 summary = asyncio.run(run_once(load_config(sys.argv[1])))
 print(json.dumps({"fetched": summary["fetched"], "new": summary["new"], "findings": summary["findings"],
                   "loaded": sorted(({m.split(".")[0] for m in sys.modules} & {"bs4", "soupsieve", "playwright"})
-                                 | (set(sys.modules) & {"scraper.fetch.browser", "alerts.lexicon"}))}))
+                                 | (set(sys.modules) & {"scraper.fetch.browser", "alerts.lexicon", "scraper.cases"}))}))
 """
 
 
