@@ -315,14 +315,14 @@ async def run_once(config: Config, progress: CycleProgress | None = None) -> dic
     ~60 passes before the first fetch), then on with :data:`RUN_GC_THRESHOLD`. Both are
     put back afterwards.
     """
-    collecting, threshold = gc.isenabled(), gc.get_threshold()
-    gc.disable()
-    try:
-        return await _run_once(config, progress, collecting)
-    finally:
-        gc.set_threshold(*threshold)
-        if collecting:
-            gc.enable()
+    from .gc_pause import PausedCollection
+
+    threshold = gc.get_threshold()
+    with PausedCollection() as collecting:
+        try:
+            return await _run_once(config, progress, collecting)
+        finally:
+            gc.set_threshold(*threshold)
 
 
 #: a one-off run's collector thresholds: a pass every 7,000 new container objects instead of

@@ -24,27 +24,25 @@ import atexit
 import gc
 import sys
 
+from ..gc_pause import PausedCollection
+
 # The CLI's modules live as long as the process: no garbage collection while they load
 # (some 120 passes, 60-90 ms of every command), and frozen out of later ones (issue #17).
-_COLLECTING = gc.isenabled()
-gc.disable()
+with PausedCollection():
+    from pathlib import Path
+    from typing import Optional
 
-from pathlib import Path  # noqa: E402
-from typing import Optional  # noqa: E402
+    import typer
 
-import typer  # noqa: E402
+    from alerts.problems import ProblemsError
+    from alerts.secrets import mask
+    from alerts.storage import LockTimeout
 
-from alerts.problems import ProblemsError  # noqa: E402
-from alerts.secrets import mask  # noqa: E402
-from alerts.storage import LockTimeout  # noqa: E402
+    from . import alerts, cases, common, core, findings, probe, profile, review, web, worker
+    from .common import EXIT_DISK_FULL
+    from .text import usage_error_id
 
-from . import alerts, cases, common, core, findings, probe, profile, review, web, worker  # noqa: E402
-from .common import EXIT_DISK_FULL  # noqa: E402
-from .text import usage_error_id  # noqa: E402
-
-gc.freeze()
-if _COLLECTING:
-    gc.enable()
+    gc.freeze()
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Pantau: pemantauan netralitas ASN di media sosial untuk Bawaslu.")

@@ -53,18 +53,13 @@ def _check_notes() -> None:
 
 def once(as_json: bool = typer.Option(False, "--json", help="Cetak ringkasan sebagai JSON.")) -> None:
     """Jalankan satu siklus penuh atas semua akun sekarang, lalu keluar."""
-    import gc
+    from ..gc_pause import PausedCollection
 
-    collecting = gc.isenabled()
-    gc.disable()  # the run's modules and config live as long as the process: nothing to collect (#17)
-    try:
+    with PausedCollection():  # the run's modules and config live as long as the process (#17)
         from ..app import run_once
 
         common.setup_logging(common.verbose(), interactive=True)
         config = common.get_config()
-    finally:
-        if collecting:
-            gc.enable()
     bar = common.ProgressBar()
     try:
         summary = asyncio.run(run_once(config, progress=bar))
