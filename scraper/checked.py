@@ -96,7 +96,9 @@ class CheckedCache:
         try:
             ensure_private_dir(self.folder)
             atomic_write_json(self.folder / f"{kind}.json", record, durable=False)  # lost: checked again
-        except OSError as exc:  # a cache never stops a start (a full disk, a read-only folder)
+        # a cache never stops a start: a full disk, a read-only folder, or options JSON cannot
+        # hold (a TOML date; raised before anything is written)
+        except (OSError, TypeError, ValueError) as exc:
             log.info("cache %s not written: %s", kind, exc)
 
     # -- watchlists ---------------------------------------------------------------------
@@ -115,12 +117,7 @@ class CheckedCache:
             except (KeyError, TypeError, ValueError) as exc:
                 log.info("cache watchlists ignored (%s); checked in full", exc)
         people = load(paths, contents=contents)
-        try:
-            rows = [_person_json(p) for p in people]
-            json.dumps(rows)
-        except (TypeError, ValueError):  # options JSON cannot hold (a TOML date): not cached
-            return people
-        self._put("watchlists", {"key": key, "people": rows})
+        self._put("watchlists", {"key": key, "people": [_person_json(p) for p in people]})
         return people
 
     # -- lexicon ------------------------------------------------------------------------
