@@ -110,10 +110,6 @@ class TlsOnDemandTransport(httpx.AsyncBaseTransport):
         self._plain = httpx.AsyncHTTPTransport(verify=False)  # no TLS: http:// requests only
         self._tls: httpx.AsyncHTTPTransport | None = None
 
-    @property
-    def tls_ready(self) -> bool:
-        return self._tls is not None
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme == "http":
             return await self._plain.handle_async_request(request)
