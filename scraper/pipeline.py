@@ -353,8 +353,7 @@ async def _record_findings(services: Services, person: Person, account: Account,
         known = services.findings.ids()
         # a post staff reported by hand (``pantau capture``, the console's tips) already has its
         # finding under another id: detecting it again must not make a second one (issue #19)
-        reported = {(f.get("account_key"), f.get("post_id")) for f in services.findings.all()
-                    if f.get("source") == "laporan"}
+        reported = services.findings.reported_posts()
     fresh = [f for f in findings if f["id"] not in known and (account.key, f["post_id"]) not in reported]
     if fresh and services.evidence is not None:
         for finding in fresh:

@@ -269,6 +269,12 @@ class FindingStore:
         raw = self._db.storage.peek() or {}
         return {d["id"] for d in raw.get("findings", {}).values()} | set(raw.get("purged", {}).get("1", {}).get("ids", []))
 
+    def reported_posts(self) -> set[tuple[str, str]]:
+        """``(account_key, post_id)`` of the findings staff reported by hand (``source`` laporan)."""
+        raw = self._db.storage.peek() or {}
+        return {(d.get("account_key"), d.get("post_id")) for d in raw.get("findings", {}).values()
+                if d.get("source") == "laporan"}
+
     def add_new(self, findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Insert findings whose id is not stored yet; returns those inserted."""
         findings = list(findings)
