@@ -173,20 +173,18 @@ def tree_memory(pid: int) -> tuple[float, float, int]:
     RSS counts pages shared between Chromium's processes once per process;
     PSS divides them among the sharers, so the PSS sum is the tree's real share.
     """
-    pids = tree(pid)
-    rss = sum(_kb(f"/proc/{p}/status", "VmRSS:") for p in pids)
-    pss = sum(_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
-    return rss / 1024, pss / 1024, len(pids)
+    return totals(tree_sample(pid))
 
 
-def tree_breakdown(pid: int) -> list[tuple[str, int]]:
-    """(process name, with a Chromium child's --type and utility service, PSS MB) of each process in ``pid``'s tree, largest first."""
-    return [(name, pss // 1024) for name, _rss, pss in tree_sample(pid)]
+def totals(rows: list[tuple[str, int, int]]) -> tuple[float, float, int]:
+    """(RSS sum MB, PSS sum MB, processes) of :func:`tree_sample`'s rows."""
+    return sum(r[1] for r in rows) / 1024, sum(r[2] for r in rows) / 1024, len(rows)
 
 
 def tree_sample(pid: int) -> list[tuple[str, int, int]]:
-    """(process name as in :func:`tree_breakdown`, RSS kB, PSS kB) of each process in
-    ``pid``'s tree, largest PSS first: one pass, so the rows add up to the tree's total."""
+    """(process name, with a Chromium child's --type and utility service; RSS kB; PSS kB) of
+    each process in ``pid``'s tree, largest PSS first: one pass, so the rows add up to the
+    tree's total."""
     rows = []
     for p in tree(pid):
         try:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _sim import ROOT, SiteProcess, header, median, tree_sample, write_setup  # noqa: E402
+from _sim import ROOT, SiteProcess, header, median, totals, tree_sample, write_setup  # noqa: E402
 
 
 def run_once(config: Path) -> tuple[float, list[tuple[float, float, float, int]], str, list]:
@@ -36,7 +36,7 @@ def run_once(config: Path) -> tuple[float, list[tuple[float, float, float, int]]
     def sample() -> None:
         while proc.poll() is None:
             rows = tree_sample(proc.pid)  # one pass: the breakdown at the peak adds up to the peak
-            rss, pss, n = sum(r[1] for r in rows) / 1024, sum(r[2] for r in rows) / 1024, len(rows)
+            rss, pss, n = totals(rows)
             if n:
                 if pss > max((s[2] for s in samples), default=0):
                     at_peak[:] = [(name, round(p / 1024)) for name, _r, p in rows]
