@@ -16,7 +16,6 @@ from functools import partial
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-
 from ..errors import LayoutChanged, NotFound
 from ..models import Account, Deferred, Post
 from . import register

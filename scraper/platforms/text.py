@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from urllib.parse import urljoin, urlsplit
-
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 

@@ -25,7 +25,6 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
 from alerts.timeutil import WITA
 
 from ..errors import LayoutChanged
